@@ -1,0 +1,219 @@
+"""The default answerer: no LLM, deterministic. Picks the sentences that answer the question and cites them.
+
+A sentence's score = cosine to the question (embedding model) + how many of the named people it refers to +
+how many of the question's other terms it contains, minus penalties for headings, captions and questions.
+Below a calibrated score, or when the named people never appear together, it abstains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import AnswerSettings
+from ..index import Store, StoredArticle, tokenize
+from ..people import Name, article_mentions, is_cased, passage_mentions
+from ..retrieval import PeopleCheck, Retrieval
+from .types import Answer, Citation
+
+NAME_WEIGHT = 0.25
+TERM_WEIGHT = 0.20
+RANK_WEIGHT = 0.04
+PRESENT_BONUS = 0.08
+_PRESENT_STATE = re.compile(r"\b(still|now|again|today|currently|remain|remains|anymore|no longer|these days)\b", re.I)
+_CONNECTIVE = re.compile(r"^(?:well|so|but|and|however|still|also|then|this|that|it|they|he|she|his|her|their|"
+                         r"these|those|there|yet|instead|meanwhile|soon|eventually)\b", re.I)
+
+
+@dataclass
+class Candidate:
+    article: StoredArticle
+    index: int
+    start: int
+    end: int
+    score: float
+    names: float
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start:self.end]
+
+
+def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSettings,
+           known_people: list[Name]) -> Answer:
+    names = retrieval.people.names
+    base = Answer(text="", question=question, people=[n.text for n in names])
+    if not retrieval.people.ok or not retrieval.passages:
+        return abstain(base, retrieval.people, known_people)
+    spans = _sentences(retrieval, store)
+    cands = score_sentences(question, retrieval, spans)
+    if names:
+        # Quotes must be about the people asked about: at least one of them, and all when possible.
+        cands = [c for c in cands if c.names > 0] or []
+    if not cands or cands[0].score < settings.min_sentence_score:
+        return abstain(base, retrieval.people, known_people)
+    chosen = _choose(cands, settings)
+    quotes = [_widen(c, spans, settings.max_quote_chars) for c in chosen]
+    return compose(base, quotes, retrieval.present_tense)
+
+
+def _sentences(retrieval: Retrieval, store: Store) -> dict[tuple[str, int], tuple[int, int, np.ndarray]]:
+    ids = []
+    for p in retrieval.passages:
+        ids += [f"{p.ref.article_id}:s{j}" for j in range(p.ref.first_sentence, p.ref.last_sentence)]
+    # neighbours just outside the passages, so a short quote can borrow its preceding sentence
+    ids += [f"{p.ref.article_id}:s{p.ref.first_sentence - 1}" for p in retrieval.passages if p.ref.first_sentence]
+    data = store.sentence_data(list(dict.fromkeys(ids)))
+    return {(sid.rsplit(":s", 1)[0], int(sid.rsplit(":s", 1)[1])): v for sid, v in data.items()}
+
+
+def score_sentences(question: str, retrieval: Retrieval, spans) -> list[Candidate]:
+    names = retrieval.people.names
+    name_words = {w for n in names for w in n.words}
+    terms = {t for t in tokenize(question) if t not in name_words}
+    q = retrieval.query_embedding
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    n_pass = len(retrieval.passages)
+    for rank, p in enumerate(retrieval.passages):
+        art = p.article
+        cased = is_cased(art.text)
+        low = art.text.lower()
+        has_name = {n.text: article_mentions(n, low) for n in names}
+        for j in range(p.ref.first_sentence, p.ref.last_sentence):
+            key = (art.article_id, j)
+            if key in seen or key not in spans:
+                continue
+            seen.add(key)
+            start, end, emb = spans[key]
+            text = art.text[start:end]
+            name_frac = 0.0
+            if names:
+                hits = sum(passage_mentions(n, text, has_name[n.text], cased) for n in names)
+                # news style names one person and refers to the other ("her husband"): in a passage naming
+                # everyone, a sentence naming any of them is about them
+                name_frac = 1.0 if hits and p.people_hits == len(names) else hits / len(names)
+            toks = set(tokenize(text))
+            term_frac = len(terms & toks) / len(terms) if terms else 0.0
+            if retrieval.present_tense and _PRESENT_STATE.search(text):
+                term_frac += PRESENT_BONUS / TERM_WEIGHT
+            if _is_heading(art.text, start, end, text):
+                continue  # headlines, subheadings and captions restate topics; they are not evidence
+            score = (float(np.dot(q, emb)) + NAME_WEIGHT * name_frac + TERM_WEIGHT * term_frac
+                     + RANK_WEIGHT * (1 - rank / max(n_pass, 1)) - _penalty(text))
+            out.append(Candidate(art, j, start, end, score, name_frac))
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def _is_heading(article_text: str, start: int, end: int, text: str) -> bool:
+    line_start = article_text.rfind("\n", 0, start) + 1
+    line_end = article_text.find("\n", end)
+    whole_line = start == line_start and (line_end == -1 and end == len(article_text) or end == line_end)
+    return whole_line and not re.search(r"[.!…\"”’)]$", text.strip()) or text.strip().endswith("?") and start == 0
+
+
+def _penalty(text: str) -> float:
+    """Headings, photo captions and the article's own rhetorical questions are not answers."""
+    t = text.strip()
+    penalty = 0.0
+    if t.endswith("?"):
+        penalty += 0.3
+    if not re.search(r"[.!…\"”’)]$", t):
+        penalty += 0.12  # a heading or caption has no closing punctuation
+    if len(t) < 30:
+        penalty += 0.08
+    if "|" in t:
+        penalty += 0.1
+    return penalty
+
+
+def _choose(cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
+    best = cands[0].score
+    chosen: list[Candidate] = []
+    seen_text: set[str] = set()
+    for c in cands:
+        if c.score < best - settings.quote_margin or len(chosen) >= settings.max_quotes:
+            break
+        key = re.sub(r"\W+", " ", c.text.lower()).strip()
+        if key in seen_text or any(o.article is c.article and abs(o.index - c.index) <= 0 for o in chosen):
+            continue
+        seen_text.add(key)
+        chosen.append(c)
+    return chosen
+
+
+def _widen(c: Candidate, spans, limit: int) -> tuple[StoredArticle, int, int, float]:
+    """A short or dangling sentence ("Well, cousins.") takes its preceding sentence along, if it fits."""
+    start, end = c.start, c.end
+    text = c.text
+    if len(text) < 70 or _CONNECTIVE.match(text):
+        prev = spans.get((c.article.article_id, c.index - 1))
+        if prev and "\n" not in c.article.text[prev[1]:start] and end - prev[0] <= limit:
+            start = prev[0]
+    return c.article, start, end, c.score
+
+
+def compose(base: Answer, quotes: list[tuple[StoredArticle, int, int, float]], present: bool) -> Answer:
+    """Number the quotes and write the answer; dated evidence is ordered newest first and said so."""
+    dated = {a.published for a, *_ in quotes if a.published}
+    time_aware = bool(dated) and (present or len(dated) > 1)
+    if time_aware:
+        quotes = sorted(quotes, key=lambda q: (q[0].published or dt.date.min, q[3]), reverse=True)
+    cites = [Citation.of(n, art, s, e) for n, (art, s, e, _) in enumerate(quotes, 1)]
+    parts = []
+    newest = max(dated) if time_aware else None
+    for c in cites:
+        piece = f"{c.quote} [{c.n}]"
+        if time_aware and c.published:
+            label = f"As of {_fmt(c.published)}" if c.published == newest else f"Earlier ({_fmt(c.published)})"
+            if not parts or c.published != cites[c.n - 2].published:
+                piece = f"{label}: {piece}"
+        parts.append(piece)
+    base.text = " ".join(parts)
+    base.citations = cites
+    base.as_of = newest if time_aware else (max(dated) if dated else None)
+    return base
+
+
+def _fmt(d: dt.date) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def abstain(base: Answer, people: PeopleCheck, known: list[Name]) -> Answer:
+    """Say plainly that the articles don't answer this, and what the index does cover."""
+    base.abstained = True
+    base.citations = []
+    base.text = "The indexed articles don't say. " + coverage_hint(people, known)
+    return base
+
+
+def coverage_hint(people: PeopleCheck, known: list[Name]) -> str:
+    missing = people.missing
+    found = [n for n in people.names if n not in missing]
+    if people.names and missing:
+        hint = f"No indexed article mentions {_join([n.text for n in missing], 'or')}."
+        if found:
+            hint += f" {_join([_count(n, people) for n in found], 'and')} {'is' if len(found) == 1 else 'are'} covered."
+    elif len(people.names) > 1 and not people.together:
+        hint = (f"The index mentions {_join([_count(n, people) for n in people.names], 'and')}, "
+                "but never in the same article.")
+    elif people.names:
+        hint = f"The articles that mention {_join([n.text for n in people.names], 'and')} don't answer this question."
+    else:
+        hint = "No passage answers this question closely enough."
+    if known:
+        hint += f" People the articles cover include {', '.join(n.text for n in known[:6])}."
+    return hint
+
+
+def _count(name: Name, people: PeopleCheck) -> str:
+    n = people.found.get(name.text, 0)
+    return f"{name.text} ({n} article{'s' if n != 1 else ''})"
+
+
+def _join(items: list[str], word: str) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"

@@ -1,0 +1,91 @@
+"""The conversation chain: history -> standalone question -> retrieve -> answer.
+
+Follow-ups are made standalone without an LLM: the people of the latest earlier question that named anyone
+replace the pronouns ("How did they meet?" -> "How did John Legend and Kanye West meet?"), and a question with
+almost no words of its own carries the earlier question along.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from .index import tokenize
+from .people import Name
+
+_PLURAL = re.compile(r"\b(they|them|their|theirs|the two|the pair|the duo|the couple)\b", re.I)
+_SINGULAR = re.compile(r"\b(he|him|his|she|her|hers)\b", re.I)
+_POSSESSIVE = {"their", "theirs", "his", "hers"}
+
+
+@dataclass
+class Standalone:
+    question: str
+    names: list[Name] = field(default_factory=list)
+    carried: bool = False  # people (or topic) came from earlier turns
+
+
+def message_text(message: Any) -> str:
+    """Message content as text, whether a string or a list of parts (OpenAI / Gradio style)."""
+    content = message.get("content") if isinstance(message, dict) else getattr(message, "content", message)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return "" if content is None else str(content)
+
+
+def condense(question: str, history: Iterable[Any] | None, find_names: Callable[[str], list[Name]]) -> Standalone:
+    question = question.strip()
+    names = find_names(question)
+    if names or not history:
+        return Standalone(question, names)
+    for message in reversed(list(history)):
+        role = message.get("role") if isinstance(message, dict) else getattr(message, "type", "")
+        if role not in ("user", "human"):
+            continue
+        earlier = message_text(message)
+        earlier_names = find_names(earlier)
+        if earlier_names:
+            return Standalone(_rewrite(question, earlier, earlier_names), earlier_names, True)
+    return Standalone(question, [])
+
+
+def _rewrite(question: str, earlier: str, names: list[Name]) -> str:
+    people = " and ".join(n.text for n in names)
+
+    def sub(match: re.Match) -> str:
+        word = match.group(0)
+        if word.lower() in _POSSESSIVE:
+            return " and ".join(f"{n.text}'s" for n in names)
+        return people
+
+    pattern = _PLURAL if len(names) > 1 else _SINGULAR
+    rewritten, count = pattern.subn(sub, question)
+    if not count and len(names) == 1:
+        rewritten, count = _PLURAL.subn(sub, question)
+    if not count:
+        rewritten = f"{question} ({people})"
+    if not tokenize(question):
+        rewritten = f"{rewritten} (following up on: {earlier.strip()})"
+    return rewritten
+
+
+def build_chain(app) -> Runnable:
+    """{"question", "history"} -> Answer, as a LangChain runnable (so it composes, traces and batches)."""
+
+    def standalone(inputs: dict) -> dict:
+        return {**inputs, "standalone": condense(inputs["question"], inputs.get("history"), app.names)}
+
+    def retrieve(inputs: dict) -> dict:
+        s = inputs["standalone"]
+        return {**inputs, "retrieval": app.retrieve(s.question, names=s.names)}
+
+    def answer(inputs: dict):
+        return app.answer_retrieval(inputs["standalone"].question, inputs["retrieval"])
+
+    return (RunnableLambda(standalone, name="standalone_question") | RunnableLambda(retrieve, name="retrieve")
+            | RunnableLambda(answer, name="answer"))

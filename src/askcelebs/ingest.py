@@ -1,0 +1,232 @@
+"""Adding articles: decide what each input is (new, unchanged, replacement, duplicate), embed, write.
+
+Work is batched across articles (one embedding pass and one write per collection for a group of articles),
+and nothing is embedded twice: sentences are embedded once, and chunk and article vectors are the normalised
+means of their sentences' and chunks' vectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from .articles import Article, expand_inputs, load
+from .chunking import Chunk, Span, make_chunks, split_sentences
+from .config import Settings
+from .embedding import Embedder
+from .errors import AskCelebsError, InputError
+from .index import ChunkRef, SideIndex, Store, StoredArticle
+
+log = logging.getLogger(__name__)
+
+NEAR_DUPLICATE_JACCARD = 0.5
+_GROUP_SENTENCES = 512  # sentences embedded and written together
+
+
+@dataclass
+class AddResult:
+    """What happened to one input: added / unchanged / replaced / duplicate / near-duplicate / error."""
+
+    input: str
+    status: str
+    article_id: str | None = None
+    title: str | None = None
+    detail: str = ""
+    chunks: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __str__(self) -> str:
+        head = f"{self.status:<14} {self.input}"
+        if self.status == "error":
+            return f"{head}: {self.detail}"
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{head} -> {self.article_id} {self.title!r}{extra}"
+
+
+@dataclass
+class Prepared:
+    article: Article
+    sentences: list[Span]
+    chunks: list[Chunk]
+    supersedes: list[str] = field(default_factory=list)
+    result: AddResult | None = None
+
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+def shingles(text: str) -> set[int]:
+    """Sampled hashes of word 5-grams: enough to spot a syndicated copy with small edits, cheap to keep."""
+    words = re.findall(r"\w+", text.lower())
+    grams = (" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4)))
+    return {h for h in (zlib.crc32(g.encode()) for g in grams) if h % 4 == 0}
+
+
+class NearDuplicates:
+    """Inverted index from shingle hash to articles, kept beside the side index."""
+
+    def __init__(self) -> None:
+        self.postings: dict[int, set[str]] = {}
+        self.sizes: dict[str, int] = {}
+
+    def sync(self, side: SideIndex) -> None:
+        for aid in set(self.sizes) - set(side.articles):
+            self.discard(aid)
+        for aid, rec in side.articles.items():
+            if aid not in self.sizes:
+                self.add(aid, rec.text)
+
+    def add(self, aid: str, text: str) -> None:
+        sh = shingles(text)
+        self.sizes[aid] = len(sh)
+        for h in sh:
+            self.postings.setdefault(h, set()).add(aid)
+
+    def discard(self, aid: str) -> None:
+        self.sizes.pop(aid, None)
+        for posting in self.postings.values():
+            posting.discard(aid)
+
+    def best(self, text: str, exclude: Iterable[str] = ()) -> tuple[str, float] | None:
+        sh = shingles(text)
+        if not sh:
+            return None
+        shared: dict[str, int] = {}
+        for h in sh:
+            for aid in self.postings.get(h, ()):
+                shared[aid] = shared.get(aid, 0) + 1
+        skip = set(exclude)
+        scored = [(aid, n / (len(sh) + self.sizes[aid] - n)) for aid, n in shared.items() if aid not in skip]
+        return max(scored, key=lambda x: x[1]) if scored else None
+
+
+class Ingestor:
+    """The add/rebuild pipeline for one store; the caller holds the store's writer lock."""
+
+    def __init__(self, settings: Settings, store: Store, side: SideIndex, embedder: Embedder):
+        self.settings, self.store, self.side, self.embedder = settings, store, side, embedder
+        self.near = NearDuplicates()
+
+    def expand(self, inputs: Iterable[str]) -> tuple[list[str], list[AddResult]]:
+        paths, errors = [], []
+        for value in inputs:
+            try:
+                paths.extend(expand_inputs(value))
+            except InputError as exc:
+                errors.append(AddResult(value, "error", detail=exc.reason))
+        return paths, errors
+
+    def add_inputs(self, inputs: list[str], overrides: dict[str, Any], force: bool,
+                   progress: Progress | None = None) -> list[AddResult]:
+        results: list[AddResult] = []
+        batch: list[Prepared] = []
+        self.near.sync(self.side)
+        for done, value in enumerate(inputs, 1):
+            try:
+                article = load(value, self.settings, **overrides)
+            except AskCelebsError as exc:
+                results.append(AddResult(value, "error", detail=exc.reason if isinstance(exc, InputError) else str(exc)))
+            else:
+                results.append(self._classify(value, article, batch, force))
+            if progress:
+                progress("read", done, len(inputs))
+        self.write(batch, progress)
+        return results
+
+    def add_articles(self, articles: list[tuple[str, Article]], force: bool,
+                     progress: Progress | None = None) -> list[AddResult]:
+        self.near.sync(self.side)
+        batch: list[Prepared] = []
+        results = [self._classify(label, art, batch, force) for label, art in articles]
+        self.write(batch, progress)
+        return results
+
+    def _classify(self, value: str, article: Article, batch: list[Prepared], force: bool) -> AddResult:
+        aid = article.article_id
+        same_source = [a for a, rec in self.side.articles.items() if rec.source == article.source]
+        same_source += [p.article.article_id for p in batch if p.article.source == article.source]
+        existing = self.side.articles.get(aid) or next((p.article for p in batch if p.article.article_id == aid), None)
+        if existing is not None:
+            if existing.source == article.source:
+                return AddResult(value, "unchanged", aid, existing.title, chunks=getattr(existing, "chunks", 0))
+            return AddResult(value, "duplicate", aid, existing.title, detail=f"duplicate of {aid} from {existing.source}")
+        if not force:
+            near = self.near.best(article.text, exclude=same_source)
+            if near and near[1] >= NEAR_DUPLICATE_JACCARD:
+                other = self.side.articles.get(near[0])
+                title = other.title if other else near[0]
+                return AddResult(value, "near-duplicate", near[0], title,
+                                 detail=f"{near[1]:.0%} the same as {near[0]} ({title!r}); not added, use --force to add anyway")
+        sentences = split_sentences(article.text, self.settings.chunking.max_sentence_chars)
+        chunks = make_chunks(sentences, self.settings.chunking)
+        status = "replaced" if same_source else "added"
+        result = AddResult(value, status, aid, article.title, chunks=len(chunks),
+                           detail=f"replaces {', '.join(same_source)}" if same_source else "")
+        batch.append(Prepared(article, sentences, chunks, same_source, result))
+        self.near.add(aid, article.text)
+        return result
+
+    def write(self, batch: list[Prepared], progress: Progress | None = None) -> None:
+        """Embed and write in groups; each article becomes visible when its own record is written."""
+        total = sum(len(p.sentences) for p in batch)
+        done = 0
+        for group in _groups(batch):
+            texts = [p.article.text[s.start:s.end] for p in group for s in p.sentences]
+
+            def tick(n: int, _base=done) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress("embed", done, total)
+
+            emb = self.embedder.embed(texts, progress=tick)
+            offset = 0
+            items = []
+            for p in group:
+                s_emb = emb[offset:offset + len(p.sentences)]
+                offset += len(p.sentences)
+                c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
+                items.append((p, s_emb, c_emb, _mean(c_emb)))
+            added = self.store.write_articles([(p.article, p.sentences, p.chunks, s, c, a, p.supersedes)
+                                               for p, s, c, a in items])
+            for p, *_ in items:
+                rec = StoredArticle(p.article.article_id, p.article.title, p.article.source, p.article.url,
+                                    p.article.published, p.article.author, p.article.outlet, p.article.added_at,
+                                    added[p.article.article_id],
+                                    len(p.chunks), len(p.sentences), p.article.text)
+                refs = [ChunkRef(f"{rec.article_id}:{c.index}", rec.article_id, c.index, c.start, c.end,
+                                 c.first_sentence, c.last_sentence) for c in p.chunks]
+                self.side.add(rec, refs, removed=p.supersedes)
+                for old in p.supersedes:
+                    self.near.discard(old)
+            if progress:
+                progress("write", sum(1 for _ in group), len(batch))
+
+
+def _groups(batch: list[Prepared]) -> Iterable[list[Prepared]]:
+    group: list[Prepared] = []
+    size = 0
+    for p in batch:
+        group.append(p)
+        size += len(p.sentences)
+        if size >= _GROUP_SENTENCES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _mean(vectors: np.ndarray) -> np.ndarray:
+    v = vectors.mean(axis=0)
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)

@@ -1,0 +1,161 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (bm25s) fused by reciprocal rank, then people- and time-aware.
+
+Order of evidence: passages naming every person asked about come first; for questions about the present
+("still", "now", ...) the newest dated article leads among those.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .config import Settings
+from .embedding import Embedder
+from .index import ChunkRef, SideIndex, Store, StoredArticle, tokenize
+from .people import Name, article_mentions, is_cased, names_in_question, passage_mentions
+
+_PRESENT = re.compile(r"\b(still|now|anymore|any more|currently|these days|today|nowadays|latest|recently|at the moment|"
+                      r"right now|as of)\b", re.I)
+
+
+@dataclass
+class Passage:
+    """One retrieved chunk with why it ranked where it did."""
+
+    ref: ChunkRef
+    article: StoredArticle
+    fused: float
+    dense: float = 0.0
+    people_hits: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.ref.start:self.ref.end]
+
+
+@dataclass
+class PeopleCheck:
+    """Which named people the index knows, and which articles name all of them together."""
+
+    names: list[Name]
+    found: dict[str, int] = field(default_factory=dict)  # name -> number of articles naming it
+    together: set[str] = field(default_factory=set)  # article ids naming all of them
+
+    @property
+    def missing(self) -> list[Name]:
+        return [n for n in self.names if not self.found.get(n.text)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.names or bool(self.together)
+
+
+@dataclass
+class Retrieval:
+    question: str
+    query_embedding: np.ndarray
+    passages: list[Passage]
+    people: PeopleCheck
+    present_tense: bool
+
+
+def asks_about_present(question: str) -> bool:
+    return bool(_PRESENT.search(question))
+
+
+class HybridRetriever:
+    """Stateless over the store and side index; one per AskCelebs."""
+
+    def __init__(self, settings: Settings, store: Store, side: SideIndex, embedder: Embedder, known_people):
+        self.settings, self.store, self.side, self.embedder = settings, store, side, embedder
+        self.known_people = known_people  # callable -> list[Name]
+
+    def names(self, question: str) -> list[Name]:
+        return names_in_question(question, self.known_people())
+
+    def check_people(self, names: list[Name]) -> PeopleCheck:
+        check = PeopleCheck(names)
+        if not names:
+            return check
+        per_name = {}
+        for name in names:
+            hits = {aid for aid, text in self.side.lower_texts.items() if article_mentions(name, text)}
+            per_name[name.text] = hits
+            check.found[name.text] = len(hits)
+        check.together = set.intersection(*per_name.values()) if per_name else set()
+        return check
+
+    def retrieve(self, question: str, names: list[Name] | None = None, k: int | None = None) -> Retrieval:
+        cfg = self.settings.retrieval
+        k = k or cfg.top_chunks
+        names = self.names(question) if names is None else names
+        people = self.check_people(names)
+        q_emb = self.embedder.embed_one(question)
+        fused: dict[int, float] = {}
+        dense_sim: dict[int, float] = {}
+        pos = self.side.chunk_pos
+        dense = [(pos[cid], sim) for cid, sim in self.store.dense(q_emb, cfg.k_dense) if cid in pos]
+        for rank, (i, sim) in enumerate(dense):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
+            dense_sim[i] = sim
+        for rank, (i, _) in enumerate(self.side.bm25(tokenize(question), cfg.k_bm25)):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
+        if names and people.together:
+            # Passages of articles naming everyone are candidates even if neither ranker found them.
+            for i, ref in enumerate(self.side.chunks):
+                if ref.article_id in people.together:
+                    fused.setdefault(i, 0.0)
+        present = asks_about_present(question)
+        passages = []
+        for i, score in fused.items():
+            ref = self.side.chunks[i]
+            art = self.side.articles[ref.article_id]
+            p = Passage(ref, art, score, dense_sim.get(i, 0.0))
+            if names:
+                p.people_hits = self._people_hits(names, p, ref.article_id in people.together)
+            passages.append(p)
+        passages.sort(key=lambda p: self._rank_key(p, names, present), reverse=True)
+        return Retrieval(question, q_emb, passages[:k], people, present)
+
+    def _people_hits(self, names: list[Name], p: Passage, in_together: bool) -> int:
+        text = p.text
+        cased = is_cased(p.article.text)
+        low = self.side.lower_texts[p.ref.article_id]
+        return sum(passage_mentions(n, text, in_together or article_mentions(n, low), cased) for n in names)
+
+    @staticmethod
+    def _rank_key(p: Passage, names: list[Name], present: bool) -> tuple:
+        all_named = bool(names) and p.people_hits == len(names)
+        date = p.article.published.toordinal() if (present and p.article.published and all_named) else 0
+        return (all_named, p.people_hits, date, p.fused)
+
+
+class AskCelebsRetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain retriever: Documents with article metadata and char offsets."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    app: Any
+    k: int = 6
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        retrieval = self.app.retrieve(query, k=self.k)
+        return [passage_document(p) for p in retrieval.passages]
+
+
+def passage_document(p: Passage) -> Document:
+    a = p.article
+    return Document(
+        page_content=p.text,
+        id=p.ref.chunk_id,
+        metadata={"article_id": a.article_id, "title": a.title, "source": a.source, "url": a.url,
+                  "published": a.published.isoformat() if a.published else None, "start": p.ref.start,
+                  "end": p.ref.end, "score": p.fused, "people_hits": p.people_hits},
+    )
+
