@@ -116,7 +116,9 @@ class AskCelebs:
 
     def _after_write(self, results: list[AddResult]) -> None:
         if any(r.status in ("added", "replaced") for r in results):
-            self.side.token = self.store.touch()
+            # not adopted as our token: another instance may have written since our refresh; the next refresh
+            # diffs against the store and loads only what we do not have yet
+            self.store.touch()
 
     def articles(self) -> list[StoredArticle]:
         """Every visible article, oldest first (texts not included)."""
@@ -153,7 +155,7 @@ class AskCelebs:
             for other in same_source:
                 self.store.delete_article(other)
             self.side.remove([rec.article_id, *same_source])
-            self.side.token = self.store.touch()
+            self.store.touch()
         return rec
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -207,11 +209,16 @@ class AskCelebs:
             for i, a in enumerate(shown):
                 for b in shown[i + 1:]:
                     pairs[tuple(sorted((a, b)))] += 1
-        display = [w for w, _ in mentions.most_common() if mentions[w] >= 2]
+        # "Singers Corinne Vale" (a capitalised word at a sentence start) is Corinne Vale
+        longer = {w for w in all_names for o in all_names if len(o) < len(w) and w[-len(o):] == o}
+        for w in longer:
+            all_names.pop(w)
+        display = [w for w, _ in mentions.most_common() if mentions[w] >= 2 and w in all_names]
         known = [all_names[w] for w in display] + [all_names[w] for w in all_names if w not in set(display)]
         coverage = Coverage(
             people=[(all_names[w].text, counts[w]) for w in display],
-            pairs=[(all_names[a].text, all_names[b].text, n) for (a, b), n in pairs.most_common()],
+            pairs=[(all_names[a].text, all_names[b].text, n) for (a, b), n in pairs.most_common()
+                   if a in all_names and b in all_names],
         )
         result = (known, coverage)
         self._coverage_cache = (gen, result)
@@ -262,11 +269,13 @@ class AskCelebs:
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer a question (with the conversation so far) from the indexed articles."""
         _check_question(question)
+        self.refresh()  # before the question is read: names are resolved against the people the index knows
         return self._chain.invoke({"question": question, "history": history or []})
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         """Yield answer text as it is produced, then the final Answer (with citations) last."""
         _check_question(question)
+        self.refresh()
         s = self.standalone(question, history)
         retrieval = self.retrieve(s.question, names=s.names)
         llm = self._answerer()

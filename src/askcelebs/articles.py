@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,9 @@ PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 METADATA_FIELDS = ("title", "url", "published", "author", "outlet")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Their warnings about broken input repeat the InputError we raise, as extra lines in the CLI's output.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 @dataclass
@@ -262,12 +266,15 @@ def parse_pdf(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
 
 def fetch_url(url: str, settings: Settings) -> tuple[str, dict[str, Any]]:
     """GET with a timeout, a redirect limit, a size cap and a content-type check; then parse as HTML."""
+    import time
+
     import httpx
 
     scheme = urlparse(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise InputError(url, f"only http and https URLs are supported, not {scheme or 'this'}:")
     limit = settings.max_bytes
+    deadline = time.monotonic() + settings.url_timeout  # httpx's timeout is per read; a slow drip never trips it
     try:
         with httpx.Client(follow_redirects=True, max_redirects=5, timeout=settings.url_timeout,
                           headers={"User-Agent": "askcelebs/0.1 (+article ingest)"}) as client:
@@ -285,6 +292,8 @@ def fetch_url(url: str, settings: Settings) -> tuple[str, dict[str, Any]]:
                     body.extend(chunk)
                     if len(body) > limit:
                         raise InputError(url, f"is over the {settings.max_file_mb:g} MB limit")
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout("download took too long")
                 encoding = resp.encoding or "utf-8"
                 final_url = str(resp.url)
     except httpx.TooManyRedirects:

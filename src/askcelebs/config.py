@@ -32,8 +32,8 @@ class RetrievalSettings(_Group):
 
 class AnswerSettings(_Group):
     max_quotes: int = Field(3, ge=1, le=8, description="Citations in one extractive answer.")
-    min_sentence_score: float = Field(0.42, description="Below this best sentence score the answerer abstains.")
-    quote_margin: float = Field(0.12, description="Further quotes must score within this of the best one.")
+    min_sentence_score: float = Field(0.37, description="Below this best sentence score the answerer abstains.")
+    quote_margin: float = Field(0.20, description="Further quotes must score within this of the best one.")
     max_quote_chars: int = Field(320, ge=80, description="A quote is one or two sentences up to this length.")
 
 
@@ -56,6 +56,7 @@ class Settings(BaseSettings):
 
     store: Path = Field(Path("vectorstore"), description="Embedded Chroma store directory.")
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; replaces the embedded store.")
+    chroma_timeout: float = Field(15.0, gt=0, description="Seconds to wait for the Chroma server on each request.")
     documents: Path = Field(Path("documents"), description="Folder indexed by `make run`.")
     embedding_model: str = Field(default_factory=_default_model, description="sentence-transformers model name or path.")
     embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(

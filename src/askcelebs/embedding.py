@@ -33,14 +33,23 @@ class Embedder:
     """Normalised float32 embeddings for lists of texts; one instance per process is enough."""
 
     def __init__(self, settings: Settings):
+        self.backend = settings.embedding_backend
+        self.model_path = settings.embedding_model
+        self._session = None
+        self._lock = threading.Lock()
+        light = _light_parts(self.model_path, self.backend, settings.cache_dir)
+        if light is not None:  # exported already: no torch or sentence-transformers (~4 s and ~400 MB less)
+            self._st = None
+            self.tokenizer, self.dim, self.max_tokens = light
+            self._session = _load_onnx(None, self.model_path, self.backend == "onnx-int8", settings.cache_dir)
+            return
+
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
 
-        self.backend = settings.embedding_backend
-        self.model_path = settings.embedding_model
         try:
             self._st = SentenceTransformer(self.model_path, device="cpu")
         except Exception as exc:  # a wrong name or path; offline, a hub name fails here too
@@ -48,8 +57,6 @@ class Embedder:
         self.dim = int(self._st.get_embedding_dimension())
         self.max_tokens = int(self._st.max_seq_length or 256)
         self.tokenizer = self._st.tokenizer
-        self._session = None
-        self._lock = threading.Lock()
         if self.backend != "torch":
             self._session = _load_onnx(self._st, self.model_path, self.backend == "onnx-int8", settings.cache_dir)
 
@@ -115,12 +122,70 @@ def _model_fingerprint(model_path: str) -> str:
     return h.hexdigest()[:16]
 
 
+def _onnx_target(model_path: str, int8: bool, cache_dir: Path) -> Path:
+    folder = Path(cache_dir).expanduser() / "onnx" / _model_fingerprint(model_path)
+    return folder / ("model-int8.onnx" if int8 else "model.onnx")
+
+
+class _BareTokenizer:
+    """The model's `tokenizers` tokenizer (what its transformers fast tokenizer wraps), called the way `_run_onnx`
+    calls that one; truncation and padding are fixed when it is built."""
+
+    def __init__(self, tok):
+        self._tok = tok
+
+    def __call__(self, texts: list[str], **_ignored) -> dict[str, np.ndarray]:
+        encs = self._tok.encode_batch(list(texts))
+        return {"input_ids": np.array([e.ids for e in encs], np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encs], np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encs], np.int64)}
+
+
+def _light_parts(model_path: str, backend: str, cache_dir: Path):
+    """(tokenizer, dim, max_tokens) read from a local sentence-transformers folder without importing torch, when the
+    ONNX export exists and the model is the Transformer -> mean Pooling (-> Normalize) stack `_run_onnx` computes;
+    None otherwise (then sentence-transformers loads the model, as it always did)."""
+    import json
+
+    path = Path(model_path)
+    if backend == "torch" or not path.is_dir():
+        return None
+    if not _onnx_target(model_path, backend == "onnx-int8", cache_dir).exists():
+        return None
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]) or modules[0]["path"]:
+            return None
+        pooling = json.loads((path / modules[1]["path"] / "config.json").read_text())
+        st_config = json.loads((path / "sentence_bert_config.json").read_text())
+        tok_config = json.loads((path / "tokenizer_config.json").read_text())
+        modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+        if modes != {"pooling_mode_mean_tokens"} or st_config.get("do_lower_case"):
+            return None
+        if not st_config.get("max_seq_length"):
+            return None
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+        pad = tok_config.get("pad_token") or "[PAD]"
+        pad_id = tok.token_to_id(pad if isinstance(pad, str) else pad["content"])
+        if pad_id is None:
+            return None
+        max_tokens = int(st_config["max_seq_length"])
+        tok.enable_truncation(max_length=max_tokens)
+        tok.enable_padding(pad_id=pad_id, pad_token=pad if isinstance(pad, str) else pad["content"])
+        return _BareTokenizer(tok), int(pooling["word_embedding_dimension"]), max_tokens
+    except Exception:  # an unusual folder layout: leave it to sentence-transformers
+        return None
+
+
 def _load_onnx(st, model_path: str, int8: bool, cache_dir: Path):
     import onnxruntime as ort
     from filelock import FileLock
 
-    folder = Path(cache_dir).expanduser() / "onnx" / _model_fingerprint(model_path)
-    target = folder / ("model-int8.onnx" if int8 else "model.onnx")
+    target = _onnx_target(model_path, int8, cache_dir)
+    folder = target.parent
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
         with FileLock(str(folder / ".export.lock"), timeout=600):

@@ -128,6 +128,7 @@ class Store:
         self.location = settings.chroma_url or str(Path(settings.store).resolve())
         self._write_lock = threading.RLock()
         self._file_lock = None
+        self.epoch = 0  # bumped when the collections were recreated (a rebuild elsewhere) and reopened here
         with self.guard("open"):
             self.client = self._connect()
             self.articles = self._collection(ARTICLES)
@@ -152,8 +153,15 @@ class Store:
             url = urlparse(self.settings.chroma_url)
             if url.scheme not in ("http", "https") or not url.hostname:
                 raise StoreError(f"ASKCELEBS_CHROMA_URL {self.settings.chroma_url!r} is not an http(s)://host:port URL")
-            client = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
-                                         ssl=url.scheme == "https", settings=chroma_settings)
+            import httpx
+
+            port = url.port or (443 if url.scheme == "https" else 80)
+            timeout = httpx.Timeout(self.settings.chroma_timeout)
+            # chromadb's HttpClient talks to the server while it is built and never times out: check first, bounded
+            httpx.get(f"{url.scheme}://{url.netloc}/api/v2/heartbeat", timeout=timeout).raise_for_status()
+            client = chromadb.HttpClient(host=url.hostname, port=port, ssl=url.scheme == "https",
+                                         settings=chroma_settings)
+            client._server._session.timeout = timeout  # a hung server: StoreUnavailableError, not a hang
             client.heartbeat()
             return client
         path = Path(self.settings.store)
@@ -175,6 +183,11 @@ class Store:
                 raise StoreUnavailableError(
                     f"cannot reach Chroma at {self.settings.chroma_url} ({what}): {_short(exc)}. "
                     "Is the server running? Start one with `chroma run --path DIR --port N`."
+                ) from exc
+            if type(exc).__name__ == "NotFoundError" and "Collection" in str(exc):
+                raise StoreError(
+                    f"store {self.location}: {what} failed: its collections were dropped, most likely by "
+                    "`askcelebs rebuild` running in another process; try again when it has finished."
                 ) from exc
             raise StoreError(f"store {self.location}: {what} failed: {_short(exc)}") from exc
 
@@ -236,7 +249,19 @@ class Store:
     def change_token(self) -> str:
         with self.guard("read change token"):
             got = self.meta.get(ids=["version"], include=["metadatas"])
-        return got["metadatas"][0]["token"] if got["ids"] else ""
+        if not got["ids"]:
+            return ""
+        meta = got["metadatas"][0]
+        if meta.get("articles", str(self.articles.id)) != str(self.articles.id):
+            self._reopen()  # another process rebuilt the store: the collections were dropped and recreated
+        return meta["token"]
+
+    def _reopen(self) -> None:
+        with self.guard("reopen collections"):
+            self.articles = self._collection(ARTICLES)
+            self.chunks = self._collection(CHUNKS)
+            self.sentences = self._collection(SENTENCES)
+        self.epoch += 1
 
     def records(self, ids: list[str] | None = None, with_text: bool = False) -> list[StoredArticle]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -292,9 +317,9 @@ class Store:
     # --- writes (call inside `writing()`) ------------------------------------------------------------------
 
     def write_articles(self, items: list[tuple]) -> dict[str, int]:
-        """Write a group of articles: pending markers, sentences, chunks, then the article records (each its own
-        commit point), then what they supersede. Items are (article, sentences, chunks, sentence_emb, chunk_emb,
-        article_emb, supersedes). Returns each article's added_ns."""
+        """Write a group of articles: pending markers, sentences, chunks, then the article records (one write,
+        each record its own commit point), then what they supersede. Items are (article, sentences, chunks,
+        sentence_emb, chunk_emb, article_emb, supersedes). Returns each article's added_ns."""
         if not items:
             return {}
         ids = [it[0].article_id for it in items]
@@ -317,12 +342,12 @@ class Store:
                              metadatas=[{"kind": "pending", "article_id": a, "at": now} for a in ids])
             self._upsert(self.sentences, s_ids, np.concatenate(s_emb), s_docs, s_meta)
             self._upsert(self.chunks, c_ids, np.concatenate(c_emb), c_docs, c_meta)
-            for it, meta in zip(items, metas):
-                article = it[0]
-                self.articles.upsert(ids=[article.article_id], embeddings=[it[5].tolist()], documents=[article.text],
-                                     metadatas=[meta])
+            # one upsert for the group's records (each record is still its own commit point): Chroma's cost is
+            # mostly per call (~20 ms), so a record per call was a third of the ingest time besides embedding
+            self._upsert(self.articles, ids, np.stack([it[5] for it in items]), [it[0].text for it in items], metas)
+            for it in items:
                 for old in it[6]:
-                    if old != article.article_id:
+                    if old != it[0].article_id:
                         self.delete_article(old)
             self.meta.delete(ids=[f"pending:{a}" for a in ids])
         return {a: m["added_ns"] for a, m in zip(ids, metas)}
@@ -336,7 +361,8 @@ class Store:
     def touch(self) -> str:
         token = uuid.uuid4().hex
         with self.guard("write change token"):
-            self.meta.upsert(ids=["version"], embeddings=[[1.0]], metadatas=[{"token": token, "at": time.time()}])
+            self.meta.upsert(ids=["version"], embeddings=[[1.0]],
+                             metadatas=[{"token": token, "at": time.time(), "articles": str(self.articles.id)}])
         return token
 
     def sweep(self) -> int:
@@ -432,10 +458,12 @@ class SideIndex:
         self._lock = threading.RLock()
         self.lower_texts: dict[str, str] = {}
         self.generation = 0  # bumped on every change; caches derived from the index key on it
+        self.epoch = -1  # the store epoch this was loaded at
 
     def load(self, store: Store, progress: Callable[[str], None] | None = None) -> None:
         with self._lock:
             token = store.change_token()
+            self.epoch = store.epoch
             shown, _ = visible(store.records(with_text=True))
             refs = [c for c in store.chunk_refs() if c.article_id in shown]
             self.articles = shown
@@ -446,6 +474,9 @@ class SideIndex:
     def refresh(self, store: Store) -> bool:
         """Cheap when nothing changed (one small read); loads only the articles that did change."""
         token = store.change_token()
+        if store.epoch != self.epoch:  # rebuilt elsewhere: chunk boundaries may have changed, load it all
+            self.load(store)
+            return True
         if token == self.token:
             return False
         with self._lock:

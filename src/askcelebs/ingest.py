@@ -180,7 +180,7 @@ class Ingestor:
     def write(self, batch: list[Prepared], progress: Progress | None = None) -> None:
         """Embed and write in groups; each article becomes visible when its own record is written."""
         total = sum(len(p.sentences) for p in batch)
-        done = 0
+        done = written = 0
         for group in _groups(batch):
             texts = [p.article.text[s.start:s.end] for p in group for s in p.sentences]
 
@@ -210,8 +210,9 @@ class Ingestor:
                 self.side.add(rec, refs, removed=p.supersedes)
                 for old in p.supersedes:
                     self.near.discard(old)
+            written += len(group)
             if progress:
-                progress("write", sum(1 for _ in group), len(batch))
+                progress("write", written, len(batch))
 
 
 def _groups(batch: list[Prepared]) -> Iterable[list[Prepared]]:

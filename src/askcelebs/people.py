@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Iterator
 
 # Capitalised words that start questions or are not names.
 _NOT_NAMES = frozenset("""
@@ -39,7 +39,7 @@ youtube getty vogue insider president prime minister senator king queen prince p
 """.split())
 
 _WORD = r"[A-Z][\w’'\-.]*[\w]"
-_RUN = re.compile(rf"\b{_WORD}(?:[ \t]+(?:{_WORD}|(?:de|van|von|da|del|la|le|di|du)\b)){{0,3}}")
+_RUN = re.compile(rf"(?:(?<!\w)\d+[ \t]+)?\b{_WORD}(?:[ \t]+(?:{_WORD}|(?:de|van|von|da|del|la|le|di|du)\b)){{0,3}}")
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,17 @@ def _clean_run(run: str) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
+def _runs(text: str) -> Iterator[str]:
+    """Capitalised runs, split after a possessive: "Marlon Brando's Godfather" -> "Marlon Brando's", "Godfather"."""
+    for match in _RUN.finditer(text):
+        yield from (p for p in re.split(r"(?<=['’]s)\s+|(?<=s['’])\s+", match.group(0)) if p)
+
+
 def names_in_question(question: str, known: Iterable[Name] = ()) -> list[Name]:
     """Names in a question, in order: capitalised runs, then known names typed another way."""
     found: list[Name] = []
-    for match in _RUN.finditer(question):
-        words = _clean_run(match.group(0))
+    for run in _runs(question):
+        words = _clean_run(run)
         if not words or (len(words) == 1 and (len(words[0]) < 2 or words[0].lower() in _NOT_NAMES)):
             continue
         found.append(Name(tuple(w.lower() for w in words)))
@@ -153,8 +159,8 @@ def people_in_article(text: str) -> list[Name]:
     if not is_cased(text):
         return []
     counts: Counter[tuple[str, ...]] = Counter()
-    for match in _RUN.finditer(text):
-        words = _clean_run(match.group(0))
+    for run in _runs(text):
+        words = _clean_run(run)
         if not 2 <= len(words) <= 3:
             continue
         lw = tuple(w.lower() for w in words)
@@ -163,4 +169,7 @@ def people_in_article(text: str) -> list[Name]:
         if any(ch.isdigit() for w in words for ch in w):
             continue
         counts[lw] += 1
-    return [Name(words) for words, _ in counts.most_common()]
+    names = [words for words, _ in counts.most_common()]
+    # "Singers Corinne Vale" at a sentence start is "Corinne Vale" with a capitalised common noun in front
+    names = [w for w in names if not any(len(o) < len(w) and w[-len(o):] == o for o in names)]
+    return [Name(words) for words in names]

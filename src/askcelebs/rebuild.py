@@ -60,7 +60,7 @@ def rebuild(app: "AskCelebs", progress: "Progress | None" = None) -> int:
         failed = [r for r in results if r.status not in ("added", "replaced", "unchanged")]
         if failed:
             log.warning("rebuild: %d article(s) not re-added: %s", len(failed), failed[:3])
-        app.side.token = store.touch()
+        store.touch()  # the next refresh picks up what other instances wrote meanwhile
         path.unlink(missing_ok=True)
     return sum(r.status in ("added", "replaced") for r in results)
 

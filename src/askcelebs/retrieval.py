@@ -42,11 +42,16 @@ class Passage:
 
 @dataclass
 class PeopleCheck:
-    """Which named people the index knows, and which articles name all of them together."""
+    """Which named people the index knows, and which articles name them together.
+
+    Every name must appear, and all of them together in one article: single words too, since many
+    celebrities go by one ("Eminem"); titles in questions ("Ocean's Twelve") appear in their articles anyway.
+    """
 
     names: list[Name]
     found: dict[str, int] = field(default_factory=dict)  # name -> number of articles naming it
-    together: set[str] = field(default_factory=set)  # article ids naming all of them
+    together: set[str] = field(default_factory=set)  # article ids naming all required names
+    required: list[Name] = field(default_factory=list)
 
     @property
     def missing(self) -> list[Name]:
@@ -54,7 +59,7 @@ class PeopleCheck:
 
     @property
     def ok(self) -> bool:
-        return not self.names or bool(self.together)
+        return not self.missing and (not self.required or bool(self.together))
 
 
 @dataclass
@@ -64,6 +69,19 @@ class Retrieval:
     passages: list[Passage]
     people: PeopleCheck
     present_tense: bool
+    focus_embedding: np.ndarray | None = None  # the question with names masked: what is asked about them
+
+
+def mask_names(question: str, names: list[Name]) -> str:
+    """'How did John Legend and Kanye West meet?' -> 'How did they meet?': names inflate similarity to any
+    sentence that merely mentions the people; the rest of the question says what is asked."""
+    out = question
+    for name in names:
+        pattern = r"(?<!\w)" + r"(?:\s*['’]?\s?s)?\s+".join(re.escape(w) for w in name.words) + r"(?:['’]s)?(?!\w)"
+        out = re.sub(pattern, "\x00", out, flags=re.I)
+    out = re.sub(r"\x00(?:\s*(?:,|and|&)\s*\x00)+", "the two", out)
+    out = re.sub(r"\x00", "them", out)
+    return out
 
 
 def asks_about_present(question: str) -> bool:
@@ -87,8 +105,9 @@ class HybridRetriever:
         per_name = {}
         for name in names:
             hits = {aid for aid, text in self.side.lower_texts.items() if article_mentions(name, text)}
-            per_name[name.text] = hits
             check.found[name.text] = len(hits)
+            check.required.append(name)
+            per_name[name.text] = hits
         check.together = set.intersection(*per_name.values()) if per_name else set()
         return check
 
@@ -98,6 +117,8 @@ class HybridRetriever:
         names = self.names(question) if names is None else names
         people = self.check_people(names)
         q_emb = self.embedder.embed_one(question)
+        focus = mask_names(question, names)
+        focus_emb = self.embedder.embed_one(focus) if focus != question else q_emb
         fused: dict[int, float] = {}
         dense_sim: dict[int, float] = {}
         pos = self.side.chunk_pos
@@ -107,7 +128,7 @@ class HybridRetriever:
             dense_sim[i] = sim
         for rank, (i, _) in enumerate(self.side.bm25(tokenize(question), cfg.k_bm25)):
             fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
-        if names and people.together:
+        if people.required and people.together:
             # Passages of articles naming everyone are candidates even if neither ranker found them.
             for i, ref in enumerate(self.side.chunks):
                 if ref.article_id in people.together:
@@ -122,7 +143,7 @@ class HybridRetriever:
                 p.people_hits = self._people_hits(names, p, ref.article_id in people.together)
             passages.append(p)
         passages.sort(key=lambda p: self._rank_key(p, names, present), reverse=True)
-        return Retrieval(question, q_emb, passages[:k], people, present)
+        return Retrieval(question, q_emb, passages[:k], people, present, focus_emb)
 
     def _people_hits(self, names: list[Name], p: Passage, in_together: bool) -> int:
         text = p.text

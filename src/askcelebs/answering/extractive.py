@@ -14,15 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import AnswerSettings
-from ..index import Store, StoredArticle, tokenize
+from ..index import Store, StoredArticle, stem, tokenize
 from ..people import Name, article_mentions, is_cased, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
 from .types import Answer, Citation
 
-NAME_WEIGHT = 0.25
-TERM_WEIGHT = 0.20
-RANK_WEIGHT = 0.04
-PRESENT_BONUS = 0.08
+NAME_WEIGHT = 0.0
+TERM_WEIGHT = 0.10
+RANK_WEIGHT = 0.10
+PRESENT_BONUS = 0.10
 _PRESENT_STATE = re.compile(r"\b(still|now|again|today|currently|remain|remains|anymore|no longer|these days)\b", re.I)
 _CONNECTIVE = re.compile(r"^(?:well|so|but|and|however|still|also|then|this|that|it|they|he|she|his|her|their|"
                          r"these|those|there|yet|instead|meanwhile|soon|eventually)\b", re.I)
@@ -50,9 +50,6 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
         return abstain(base, retrieval.people, known_people)
     spans = _sentences(retrieval, store)
     cands = score_sentences(question, retrieval, spans)
-    if names:
-        # Quotes must be about the people asked about: at least one of them, and all when possible.
-        cands = [c for c in cands if c.names > 0] or []
     if not cands or cands[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
     chosen = _choose(cands, settings)
@@ -70,19 +67,51 @@ def _sentences(retrieval: Retrieval, store: Store) -> dict[tuple[str, int], tupl
     return {(sid.rsplit(":s", 1)[0], int(sid.rsplit(":s", 1)[1])): v for sid, v in data.items()}
 
 
-def score_sentences(question: str, retrieval: Retrieval, spans) -> list[Candidate]:
+@dataclass(frozen=True)
+class Weights:
+    """How sentence features combine; calibrated with `askcelebs eval` on the shipped question set."""
+
+    focus: float = 1.0  # cosine to the question with names masked
+    full: float = 0.3  # cosine to the question as asked
+    names: float = NAME_WEIGHT
+    terms: float = TERM_WEIGHT
+    rank: float = RANK_WEIGHT
+    present: float = PRESENT_BONUS
+
+
+WEIGHTS = Weights()
+
+
+@dataclass
+class Features:
+    focus: float
+    full: float
+    names: float
+    terms: float
+    rank: float
+    present: float
+    penalty: float
+
+    def score(self, w: Weights) -> float:
+        return (w.focus * self.focus + w.full * self.full + w.names * self.names + w.terms * self.terms
+                + w.rank * self.rank + w.present * self.present - self.penalty)
+
+
+def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[Candidate, Features]]:
     names = retrieval.people.names
-    name_words = {w for n in names for w in n.words}
+    name_words = {stem(w) for n in names for w in n.words}
     terms = {t for t in tokenize(question) if t not in name_words}
-    q = retrieval.query_embedding
+    full_q = retrieval.query_embedding
+    focus_q = retrieval.focus_embedding if retrieval.focus_embedding is not None else full_q
     seen: set[tuple[str, int]] = set()
-    out: list[Candidate] = []
+    out: list[tuple[Candidate, Features]] = []
     n_pass = len(retrieval.passages)
     for rank, p in enumerate(retrieval.passages):
         art = p.article
         cased = is_cased(art.text)
         low = art.text.lower()
         has_name = {n.text: article_mentions(n, low) for n in names}
+        about_them = p.people_hits == len(names)
         for j in range(p.ref.first_sentence, p.ref.last_sentence):
             key = (art.article_id, j)
             if key in seen or key not in spans:
@@ -90,21 +119,32 @@ def score_sentences(question: str, retrieval: Retrieval, spans) -> list[Candidat
             seen.add(key)
             start, end, emb = spans[key]
             text = art.text[start:end]
+            if _is_heading(art.text, start, end, text):
+                continue  # headlines, subheadings and captions restate topics; they are not evidence
             name_frac = 0.0
             if names:
                 hits = sum(passage_mentions(n, text, has_name[n.text], cased) for n in names)
-                # news style names one person and refers to the other ("her husband"): in a passage naming
-                # everyone, a sentence naming any of them is about them
-                name_frac = 1.0 if hits and p.people_hits == len(names) else hits / len(names)
+                if not hits and not about_them:
+                    continue  # a sentence about someone else
+                # news style names one person and refers to the other ("her husband", "the two"): in a
+                # passage naming everyone, a sentence naming any of them is about them
+                name_frac = 1.0 if about_them and hits else hits / len(names)
             toks = set(tokenize(text))
-            term_frac = len(terms & toks) / len(terms) if terms else 0.0
-            if retrieval.present_tense and _PRESENT_STATE.search(text):
-                term_frac += PRESENT_BONUS / TERM_WEIGHT
-            if _is_heading(art.text, start, end, text):
-                continue  # headlines, subheadings and captions restate topics; they are not evidence
-            score = (float(np.dot(q, emb)) + NAME_WEIGHT * name_frac + TERM_WEIGHT * term_frac
-                     + RANK_WEIGHT * (1 - rank / max(n_pass, 1)) - _penalty(text))
-            out.append(Candidate(art, j, start, end, score, name_frac))
+            feats = Features(
+                focus=float(np.dot(focus_q, emb)), full=float(np.dot(full_q, emb)), names=name_frac,
+                terms=len(terms & toks) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
+                present=float(retrieval.present_tense and bool(_PRESENT_STATE.search(text))),
+                penalty=_penalty(text),
+            )
+            out.append((Candidate(art, j, start, end, 0.0, name_frac), feats))
+    return out
+
+
+def score_sentences(question: str, retrieval: Retrieval, spans, weights: Weights = WEIGHTS) -> list[Candidate]:
+    out = []
+    for cand, feats in sentence_features(question, retrieval, spans):
+        cand.score = feats.score(weights)
+        out.append(cand)
     out.sort(key=lambda c: c.score, reverse=True)
     return out
 
