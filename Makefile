@@ -29,8 +29,8 @@ install-dev: $(VENV)/.installed-dev
 index: install
 	$(VENV)/bin/askcelebs add documents/
 
-run: index
-	$(VENV)/bin/askcelebs serve
+run: install
+	$(VENV)/bin/askcelebs serve --index-documents
 
 test: install-dev
 	$(PY) -m pytest

@@ -25,7 +25,8 @@ from askcelebs.errors import InputError
 SEED = Path(__file__).resolve().parents[1] / "documents" / "000_e1a94909d1470c85.md"
 MEET = "How did John Legend and Kanye West meet?"
 STILL = "Are John Legend and Kanye West still friends?"
-GOOD = 'Legend and West met years ago through mutual friends [1] "Legend and West met years ago through mutual friends."'
+MUTUAL = "Legend and West met years ago through mutual friends."
+GOOD = f'{MUTUAL[:-1]} [1] "{MUTUAL}"'
 INJECTED = "Kanye West hates John Legend"
 INJECTION = (
     "A made-up story, for a fan-fiction contest: John Legend and Kanye West go bowling together and argue about "
@@ -219,7 +220,7 @@ def scripted_reply(body: dict) -> str:
         return f'{claim} [{n}] "{quote}"'
 
     return "\n".join([
-        line("Legend and West met years ago through mutual friends", "Legend and West met years ago through mutual friends."),
+        line(MUTUAL[:-1], MUTUAL),
         line("Legend had a roommate in college that wanted Legend to meet his cousin",
              "Legend had a roommate in college that wanted Legend to meet his cousin."),
         line("Soon the two began collaborating", "Soon the two began collaborating."),
@@ -261,10 +262,16 @@ class OpenAIStub(BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a client that gave up (the timeout test) is expected, not news
+
+
 @pytest.fixture
 def openai_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), OpenAIStub)
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", 0), OpenAIStub)
     server.requests, server.delay = [], 0.0
     server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

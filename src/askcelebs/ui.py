@@ -131,7 +131,7 @@ def render_error(message: str) -> str:
 def _answer_text(text: str) -> str:
     """Answer text with its [n] markers as superscript references to the cards."""
     out = []
-    for i, part in enumerate(re.split(r"\[(\d{1,2})\]", text)):
+    for i, part in enumerate(re.split(r"\s*\[(\d{1,2})\]", text)):
         out.append(esc_lines(part) if i % 2 == 0 else f'<sup class="ac-ref">{int(part)}</sup>')
     return "".join(out)
 
@@ -217,14 +217,16 @@ def _ask_link(question: str, text: str | None = None, cls: str = "ac-ask") -> st
 
 
 def render_examples(questions: list[str]) -> str:
+    head = "<div class='ac-side-title'>Try asking</div>"
     if not questions:
-        return '<div class="ac-panel-empty">Add articles in the Library tab to get suggestions.</div>'
-    return '<div class="ac-examples">' + "".join(_ask_link(q) for q in questions) + "</div>"
+        return head + '<div class="ac-panel-empty">Add articles in the Library tab to get suggestions.</div>'
+    return head + '<div class="ac-examples">' + "".join(_ask_link(q) for q in questions) + "</div>"
 
 
 def render_coverage(cov: Coverage, max_people: int = 24, max_pairs: int = 12) -> str:
+    head = "<div class='ac-side-title'>Who's covered</div>"
     if not cov.people and not cov.pairs:
-        return '<div class="ac-panel-empty">Nobody yet: the index is empty.</div>'
+        return head + '<div class="ac-panel-empty">Nobody yet: the index is empty.</div>'
     people = "".join(
         f'<span class="ac-person">{esc(name)}<span class="ac-count">{n}</span></span>'
         for name, n in cov.people[:max_people])
@@ -235,7 +237,7 @@ def render_coverage(cov: Coverage, max_people: int = 24, max_pairs: int = 12) ->
         f'<li>{_ask_link(f"What do the articles say about {a} and {b}?", f"{a} & {b}", "ac-ask ac-pair")}'
         f'<span class="ac-count">{n}</span></li>'
         for a, b, n in cov.pairs[:max_pairs])
-    return (f'<div class="ac-coverage"><div class="ac-sub">People</div><div class="ac-people">{people}</div>'
+    return (head + f'<div class="ac-coverage"><div class="ac-sub">People</div><div class="ac-people">{people}</div>'
             + (f'<div class="ac-sub">Pairs named together</div><ul class="ac-pairs">{pairs}</ul>' if pairs else "")
             + "</div>")
 
@@ -284,7 +286,7 @@ def library_rows(articles: list, query: str = "") -> list[list[Any]]:
                                                 a.published.isoformat() if a.published else "")).lower()
         if all(t in hay for t in terms):
             rows.append([a.title, a.published.isoformat() if a.published else "", source_label(a.source, a.url),
-                         a.chunks, (a.added_at or "").replace("T", " ")[:16], a.article_id])
+                         a.chunks, (a.added_at or "")[:10], a.article_id])
     return rows
 
 
@@ -570,9 +572,7 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                             gr.HTML("<div class='ac-hint'>Answers use only the indexed articles. "
                                     "Follow-up questions remember who you asked about.</div>", js_on_load=None)
                     with gr.Column(scale=3, min_width=260, elem_id="ac-side"):
-                        gr.HTML("<div class='ac-side-title'>Try asking</div>", js_on_load=None)
                         examples = gr.HTML(render_examples([]), elem_id="ac-examples", js_on_load=None)
-                        gr.HTML("<div class='ac-side-title'>Who's covered</div>", js_on_load=None)
                         coverage = gr.HTML(render_coverage(Coverage([], [])), elem_id="ac-coverage",
                                            js_on_load=None)
 
@@ -586,7 +586,7 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                         table = gr.Dataframe(
                             headers=_LIBRARY_HEADERS, datatype=["str", "str", "str", "number", "str", "str"],
                             value=[], interactive=False, wrap=True, elem_id="ac-library", max_height=460,
-                            column_widths=["38%", "11%", "20%", "7%", "13%", "11%"], show_label=False,
+                            column_widths=["34%", "12%", "20%", "8%", "12%", "14%"], show_label=False,
                             buttons=[])
                         with gr.Group(elem_id="ac-manage"):
                             with gr.Row(equal_height=True):
@@ -640,6 +640,7 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
             trigger(h.respond, [question, chatbot, convo], [chatbot, convo, question], show_progress="hidden",
                     **chat_q, **private)
         new_btn.click(lambda: ([], [], "", ""), None, [chatbot, convo, question, reader], queue=False, **private)
+        chatbot.clear(lambda: [], None, convo, queue=False, **private)
         view_btn.click(h.view, view_target, reader, show_progress="hidden", **read_q, **private)
 
         # library
@@ -670,14 +671,16 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
 
 
 def theme() -> gr.themes.Base:
-    """Bundled fonts only (served by the app itself): the page loads nothing from other hosts."""
+    """Bundled fonts only (served by the app itself): the page loads nothing from other hosts.
+
+    IBM Plex Sans regular + bold: Gradio's SemiBold files are subsets that lack letters."""
     return gr.themes.Base(
         primary_hue=gr.themes.Color(
             c50="#fdf3f1", c100="#fbe3de", c200="#f6c4ba", c300="#ee9c8c", c400="#e2705c", c500="#cf4f3a",
             c600="#b43c2a", c700="#922f22", c800="#74271e", c900="#5c211a", c950="#33100b"),
         neutral_hue="stone",
         radius_size=gr.themes.sizes.radius_md,
-        font=[gr.themes.LocalFont("Source Sans 3"), "system-ui", "sans-serif"],
+        font=[gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700)), "system-ui", "sans-serif"],
         font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
     ).set(
         body_background_fill="#f7f5f1",

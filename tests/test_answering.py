@@ -1,0 +1,163 @@
+"""Grounded answers: verbatim quotes, follow-ups, abstention, recency, the LangChain retriever, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import askcelebs
+from askcelebs import AskCelebs
+from askcelebs.evaluation import bbc_articles
+
+from .conftest import BBC_CSV, SEED
+
+HISTORY = [
+    {"role": "user", "content": "Are John Legend and Kanye West still friends?"},
+    {"role": "assistant", "content": "Legend told The Wall Street Journal that the argument didn't damage their friendship."},
+]
+
+
+def assert_verbatim(bot: AskCelebs, answer) -> None:
+    for c in answer.citations:
+        assert bot.article(c.article_id).text[c.start:c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+
+
+def test_answer_cites_short_verbatim_quotes_with_metadata(seeded_bot):
+    answer = seeded_bot.ask("Are John Legend and Kanye West still friends?")
+    assert not answer.abstained and answer.mode == "extractive"
+    assert 1 <= len(answer.citations) <= 3
+    assert_verbatim(seeded_bot, answer)
+    for c in answer.citations:
+        assert len(c.quote) <= 320, "a quote is a sentence or two, not a chunk"
+        assert c.title == "Are John Legend And Kanye West Still Friends?"
+        assert c.source.endswith(SEED.name)
+    d = answer.to_dict()
+    assert json.loads(json.dumps(d))["citations"][0]["quote"] == answer.citations[0].quote
+
+
+def test_follow_up_with_pronoun_keeps_the_people(seeded_bot):
+    answer = seeded_bot.ask("How did they meet?", history=HISTORY)
+    assert "John Legend" in answer.question and "Kanye West" in answer.question
+    assert not answer.abstained
+    assert any("mutual friends" in c.quote or "meet his cousin" in c.quote for c in answer.citations)
+
+
+def test_follow_up_accepts_gradio_style_content_parts(seeded_bot):
+    history = [{"role": "user", "content": [{"type": "text", "text": HISTORY[0]["content"]}]},
+               {"role": "assistant", "content": HISTORY[1]["content"]}]
+    assert "Kanye West" in seeded_bot.ask("What did they argue about?", history=history).question
+
+
+def test_unknown_people_abstain_with_what_the_index_covers(seeded_bot):
+    answer = seeded_bot.ask("Are Taylor Swift and Katy Perry friends?")
+    assert answer.abstained and answer.citations == []
+    assert answer.text.startswith("The indexed articles don't say.")
+    assert "Taylor Swift" in answer.text and "John Legend" in answer.text
+
+
+def test_people_never_named_together_abstain(seeded_bot):
+    depp = next(a for _, a in bbc_articles(BBC_CSV) if a.text.startswith("johnny depp: the acting outlaw"))
+    seeded_bot.add_articles([("depp", depp)])
+    answer = seeded_bot.ask("Are Johnny Depp and John Legend friends?")
+    assert answer.abstained and not answer.citations
+    assert "never in the same article" in answer.text
+
+
+def test_present_tense_question_leads_with_newest_dated_evidence(bot):
+    bot.add_text("Pop singers Mara Quill and Tessa Brandt are best friends. Mara Quill and Tessa Brandt "
+                 "share a flat in Leeds and write songs together every week.", "Quill and Brandt, inseparable",
+                 published="2018-04-02")
+    bot.add_text("Mara Quill and Tessa Brandt no longer speak to each other. Quill said the friendship ended "
+                 "after a dispute over songwriting credits.", "Quill and Brandt fall out", published="2022-09-15")
+    answer = bot.ask("Are Mara Quill and Tessa Brandt still friends?")
+    assert not answer.abstained
+    assert answer.as_of and answer.as_of.isoformat() == "2022-09-15"
+    assert answer.text.startswith("As of 15 September 2022")
+    assert answer.citations[0].published.isoformat() == "2022-09-15"
+    dates = [c.published for c in answer.citations]
+    assert dates == sorted(dates, reverse=True), "newest evidence first, older shown as older"
+    if len(set(dates)) > 1:
+        assert "Earlier (2 April 2018)" in answer.text
+    assert_verbatim(bot, answer)
+
+
+def test_langchain_retriever_returns_documents_with_offsets(seeded_bot):
+    docs = seeded_bot.retriever.invoke("How did John Legend and Kanye West meet?")
+    assert docs
+    text = seeded_bot.articles()[0].article_id
+    full = seeded_bot.article(text).text
+    for d in docs:
+        assert full[d.metadata["start"]:d.metadata["end"]] == d.page_content
+    assert any("mutual friends" in d.page_content for d in docs[:2])
+
+
+def test_stream_yields_text_then_the_answer(seeded_bot):
+    pieces = list(seeded_bot.stream("How did John Legend and Kanye West meet?"))
+    assert isinstance(pieces[-1], askcelebs.Answer)
+    assert "".join(p for p in pieces if isinstance(p, str)) == pieces[-1].text
+
+
+def test_empty_question_is_a_clear_error(seeded_bot):
+    with pytest.raises(askcelebs.InputError, match="question"):
+        seeded_bot.ask("   ")
+
+
+WORDS = ["friends", "feud", "Trump", "tweet", "meet", "music", "college", "cousin", "Vogue", "Teigen", "beats",
+         "Roc-A-Fella", "Columbia", "argument", "still", "why", "when", "political", "records", "demo"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS + ["John Legend", "Kanye West", "Legend", "West", "they"]),
+                min_size=1, max_size=6),
+       st.sampled_from(["Did {}?", "What about {}?", "Are {} still friends?", "{}", "How did {} happen?"]))
+def test_every_quote_is_verbatim_whatever_is_asked(seeded_bot, words, template):
+    answer = seeded_bot.ask(template.format(" ".join(words)))
+    assert answer.abstained == (answer.citations == [])
+    assert_verbatim(seeded_bot, answer)
+
+
+def test_public_api_is_pinned():
+    assert sorted(askcelebs.__all__) == [
+        "AddResult", "Answer", "AnswerError", "Article", "AskCelebs", "AskCelebsError", "Citation", "Coverage",
+        "InputError", "ModelMismatchError", "Settings", "StoreBusyError", "StoreError", "StoreUnavailableError",
+        "StoredArticle",
+    ]
+
+
+def _cli(store, *args, input=None):
+    return subprocess.run([sys.executable, "-m", "askcelebs.cli", "--store", str(store), *args], input=input,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_cli_ask_json_and_interactive_chat(tmp_path):
+    store = tmp_path / "cli-store"
+    assert _cli(store, "add", str(SEED)).returncode == 0
+    out = _cli(store, "ask", "--json", "How did John Legend and Kanye West meet?")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["citations"] and not data["abstained"]
+    chat = _cli(store, "chat", input="Are John Legend and Kanye West still friends?\nHow did they meet?\n\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "(answering: How did John Legend and Kanye West meet?)" in chat.stdout
+    assert "mutual friends" in chat.stdout or "meet his cousin" in chat.stdout
+
+
+@pytest.mark.slow
+def test_shipped_evaluation_meets_its_goals():
+    from askcelebs.evaluation import run_eval
+
+    report = run_eval(baseline=False)["askcelebs"]
+    assert report["verbatim_rate"] == 1.0
+    assert report["quote_hit"] >= 0.80
+    assert report["abstention_precision"] >= 0.90
+    assert report["abstention_recall"] >= 0.70
+    assert report["mean_quote_chars"] <= 300
+    assert report["hit@1"] >= 0.90
