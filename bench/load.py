@@ -44,6 +44,7 @@ SEED_QUESTIONS = ["How did John Legend and Kanye West meet?", "Are John Legend a
                   "Did Kanye West help John Legend get his record deal?"]
 ABSTAIN_QUESTIONS = ["Are Taylor Swift and Katy Perry friends?", "Did Zendaya and Tom Holland ever fall out?"]
 REQUEST_TIMEOUT = 60.0  # seconds one API call may take before it counts as an error
+API = {"ask": "/ask", "add_text": "/add_text", "articles": "/articles"}
 
 
 # --- processes ---------------------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def load_bbc(path: Path, n: int, seed: int) -> list[Item]:
     for i, r in enumerate(chosen):
         title = re.split(r"\s{2,}", r["text"].strip())[0][:120].strip() or f"BBC {r['category']} {i}"
         published = time.strftime("%Y-%m-%d", time.gmtime((day0 + i * 5) * 86400))
-        items.append(Item(i, r["text"], f"{title} ({r['category']})", f"https://bbc.example/{r['category']}/{i}",
+        items.append(Item(i, r["text"], f"{title} ({r['category']} #{i})", f"https://bbc.example/{r['category']}/{i}",
                           published))
     from askcelebs.articles import from_text
 
@@ -246,7 +247,7 @@ def asker(urls: list[str], i: int, deadline: float, added: list[Item], added_loc
             item, kind, q = None, "abstain", rng.choice(ABSTAIN_QUESTIONS)
         t0 = time.monotonic()
         try:
-            ans = call(c, q, [], api_name="/ask")
+            ans = call(c, q, [], api_name=API["ask"])
         except Exception as exc:  # noqa: BLE001
             stats.error(f"ask {q!r} on {url}", exc)
             continue
@@ -277,7 +278,7 @@ def writer(url: str, items: list[Item], readds: list[Item], start: float, span: 
             time.sleep(delay)
         t0 = time.monotonic()
         try:
-            res = call(c, it.text, it.title, it.url, it.published, api_name="/add_text")
+            res = call(c, it.text, it.title, it.url, it.published, api_name=API["add_text"])
         except Exception as exc:  # noqa: BLE001
             stats.error(f"add {it.n} on {url}", exc)
             statuses["exception"] += 1
@@ -325,8 +326,12 @@ def run_mode(mode: str, args, items: list[Item], work: Path) -> dict[str, Any]:
         result["app_startup_s"] = [round(pr.wait_http(u, 300), 1) for pr, u in zip(procs[-n_apps:], urls)]
         result["instances"] = n_apps
 
+        named = client(urls[0]).view_api(return_format="dict", print_info=False)["named_endpoints"]
+        missing = [a for a in API.values() if a not in named]
+        if missing:
+            raise RuntimeError(f"the app does not expose {missing} (it has {sorted(named)}); see --api-add-text")
         text, title = seed_text()
-        seed = call(client(urls[0]), text, title, "", "", api_name="/add_text")
+        seed = call(client(urls[0]), text, title, "", "", api_name=API["add_text"])
         assert seed["status"] in ("added", "unchanged"), seed
 
         stats, statuses, add_lat = Stats(), Counter(), []
@@ -361,7 +366,7 @@ def run_mode(mode: str, args, items: list[Item], work: Path) -> dict[str, Any]:
         expected = {it.article_id: it for it in items if it.status in ("added", "unchanged")}
         listing = {}
         for url in urls:
-            rows = call(client(url), api_name="/articles")
+            rows = call(client(url), api_name=API["articles"])
             ids = Counter(r["article_id"] for r in rows)
             bbc_titles = Counter(r["title"] for r in rows if r["title"] != title)
             listing[url] = {
@@ -421,7 +426,7 @@ def check_answerable(urls: list[str], items: list[Item], stats: Stats) -> dict[s
                 j, it = queue.pop()
             for attempt, phrase in enumerate(it.phrases):
                 try:
-                    ans = call(c, question_for(phrase), [], api_name="/ask")
+                    ans = call(c, question_for(phrase), [], api_name=API["ask"])
                 except Exception as exc:  # noqa: BLE001
                     stats.error(f"check ask {it.n}", exc)
                     continue
@@ -462,7 +467,9 @@ def main() -> int:
     ap.add_argument("--csv", type=Path, default=BBC_CSV)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--api-add-text", default=API["add_text"], help="api_name of the add-text endpoint")
     args = ap.parse_args()
+    API["add_text"] = args.api_add_text
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.update(HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", NO_PROXY="127.0.0.1,localhost",
                       no_proxy="127.0.0.1,localhost")

@@ -161,3 +161,16 @@ def test_shipped_evaluation_meets_its_goals():
     assert report["abstention_recall"] >= 0.70
     assert report["mean_quote_chars"] <= 300
     assert report["hit@1"] >= 0.90
+
+
+def test_a_relation_the_articles_never_state_is_not_answered(seeded_bot):
+    answer = seeded_bot.ask("Did Kanye West ever apologise to John Legend?")
+    assert answer.abstained and not answer.citations
+    assert "say nothing about an apology" in answer.text
+
+
+def test_a_stated_relation_is_answered_with_the_sentence_that_states_it(seeded_bot):
+    answer = seeded_bot.ask("Who is Chrissy Teigen married to?")
+    assert not answer.abstained
+    assert any("wife" in c.quote or "husband" in c.quote for c in answer.citations)
+    assert_verbatim(seeded_bot, answer)

@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import BBC_CSV, SEED
 from tests.helpers.ingest_support import (FOOTER_TEXT, NAV_TEXT, PAIR_ANSWER, PAIR_PARAGRAPHS, PAIR_QUESTION,
-                                          PAIR_TEXT, PAIR_TITLE, LocalServer, article_html, assert_no_traceback, bbc_articles,
-                                    make_pdf, respond, run_cli, write_bbc_folder)
+                                          PAIR_TEXT, PAIR_TITLE, LocalServer, article_html, assert_no_traceback,
+                                          bbc_articles, make_pdf, respond, run_cli, write_bbc_folder)
 
 SEED_QUESTION = "How did John Legend and Kanye West meet?"
 

@@ -32,7 +32,7 @@ class RetrievalSettings(_Group):
 
 class AnswerSettings(_Group):
     max_quotes: int = Field(3, ge=1, le=8, description="Citations in one extractive answer.")
-    min_sentence_score: float = Field(0.37, description="Below this best sentence score the answerer abstains.")
+    min_sentence_score: float = Field(0.35, description="Below this best sentence score the answerer abstains.")
     quote_margin: float = Field(0.20, description="Further quotes must score within this of the best one.")
     max_quote_chars: int = Field(320, ge=80, description="A quote is one or two sentences up to this length.")
 

@@ -17,6 +17,7 @@ from ..config import AnswerSettings
 from ..index import Store, StoredArticle, stem, tokenize
 from ..people import Name, article_mentions, is_cased, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
+from .relations import Relation, asked_relations, states
 from .types import Answer, Citation
 
 NAME_WEIGHT = 0.0
@@ -50,6 +51,13 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
         return abstain(base, retrieval.people, known_people)
     spans = _sentences(retrieval, store)
     cands = score_sentences(question, retrieval, spans)
+    relations = asked_relations(question)
+    if relations:
+        # a question about a marriage, a feud, an apology... is answered only by a sentence that states one
+        cands = [c for c in cands if any(states(r, _widened_text(c, spans, settings.max_quote_chars))
+                                         for r in relations)]
+        if not cands:
+            return abstain(base, retrieval.people, known_people, relations)
     if not cands or cands[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
     chosen = _choose(cands, settings)
@@ -186,6 +194,11 @@ def _choose(cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]
     return chosen
 
 
+def _widened_text(c: Candidate, spans, limit: int) -> str:
+    art, start, end, _ = _widen(c, spans, limit)
+    return art.text[start:end]
+
+
 def _widen(c: Candidate, spans, limit: int) -> tuple[StoredArticle, int, int, float]:
     """A short or dangling sentence ("Well, cousins.") takes its preceding sentence along, if it fits."""
     start, end = c.start, c.end
@@ -223,11 +236,16 @@ def _fmt(d: dt.date) -> str:
     return f"{d.day} {d.strftime('%B %Y')}"
 
 
-def abstain(base: Answer, people: PeopleCheck, known: list[Name]) -> Answer:
+def abstain(base: Answer, people: PeopleCheck, known: list[Name], relations: list[Relation] = ()) -> Answer:
     """Say plainly that the articles don't answer this, and what the index does cover."""
     base.abstained = True
     base.citations = []
-    base.text = "The indexed articles don't say. " + coverage_hint(people, known)
+    if relations and people.names and people.ok:
+        who = _join([n.text for n in people.names], "and")
+        what = _join([r.name for r in relations], "or")
+        base.text = f"The indexed articles don't say. They mention {who}, but say nothing about {what}."
+    else:
+        base.text = "The indexed articles don't say. " + coverage_hint(people, known)
     return base
 
 
