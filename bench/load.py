@@ -191,15 +191,65 @@ def seed_text() -> tuple[str, str]:
 
 # --- clients -----------------------------------------------------------------------------------------------
 
-def client(url: str):
-    from gradio_client import Client
+class ApiError(Exception):
+    """The app answered a call with an error event (gr.Error) or no result."""
 
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False,
-                  httpx_kwargs={"timeout": REQUEST_TIMEOUT})
+
+class HttpApi:
+    """Gradio's REST API with one httpx client: POST /gradio_api/call/NAME, then read the event stream."""
+
+    def __init__(self, url: str):
+        import httpx
+
+        self.url = url.rstrip("/")
+        self.http = httpx.Client(timeout=REQUEST_TIMEOUT)
+
+    def endpoints(self) -> list[str]:
+        return list(self.http.get(f"{self.url}/gradio_api/info").json()["named_endpoints"])
+
+    def call(self, api: str, *args: Any) -> Any:
+        name = api.lstrip("/")
+        r = self.http.post(f"{self.url}/gradio_api/call/{name}", json={"data": list(args)})
+        r.raise_for_status()
+        event_id = r.json()["event_id"]
+        event = None
+        with self.http.stream("GET", f"{self.url}/gradio_api/call/{name}/{event_id}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    data = json.loads(line[5:])
+                    if event == "error":
+                        raise ApiError(data.get("error") if isinstance(data, dict) else data)
+                    return data[0]
+        raise ApiError(f"{api}: the event stream ended without a result")
+
+
+class GradioApi:
+    """The same through gradio_client (more client-side work per call: SSE parsing, a thread per job)."""
+
+    def __init__(self, url: str):
+        from gradio_client import Client
+
+        self.c = Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                        httpx_kwargs={"timeout": REQUEST_TIMEOUT})
+
+    def endpoints(self) -> list[str]:
+        return list(self.c.view_api(return_format="dict", print_info=False)["named_endpoints"])
+
+    def call(self, api: str, *args: Any) -> Any:
+        return self.c.submit(*args, api_name=api).result(timeout=REQUEST_TIMEOUT)
+
+
+CLIENT = {"kind": HttpApi}
+
+
+def client(url: str):
+    return CLIENT["kind"](url)
 
 
 def call(c, *args, api_name: str) -> Any:
-    return c.submit(*args, api_name=api_name).result(timeout=REQUEST_TIMEOUT)
+    return c.call(api_name, *args)
 
 
 @dataclass
@@ -326,7 +376,7 @@ def run_mode(mode: str, args, items: list[Item], work: Path) -> dict[str, Any]:
         result["app_startup_s"] = [round(pr.wait_http(u, 300), 1) for pr, u in zip(procs[-n_apps:], urls)]
         result["instances"] = n_apps
 
-        named = client(urls[0]).view_api(return_format="dict", print_info=False)["named_endpoints"]
+        named = client(urls[0]).endpoints()
         missing = [a for a in API.values() if a not in named]
         if missing:
             raise RuntimeError(f"the app does not expose {missing} (it has {sorted(named)}); see --api-add-text")
@@ -468,8 +518,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--api-add-text", default=API["add_text"], help="api_name of the add-text endpoint")
+    ap.add_argument("--client", choices=["httpx", "gradio_client"], default="httpx",
+                    help="httpx: Gradio's REST API directly; gradio_client: Client.submit")
     args = ap.parse_args()
     API["add_text"] = args.api_add_text
+    CLIENT["kind"] = HttpApi if args.client == "httpx" else GradioApi
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.update(HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", NO_PROXY="127.0.0.1,localhost",
                       no_proxy="127.0.0.1,localhost")

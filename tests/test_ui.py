@@ -167,7 +167,7 @@ def test_upload_ask_remove(page, served, tmp_path):
     tab(page, "Library")
     upload(page, doc)
     res = wait_results(page)
-    assert "added" in res.first.inner_text() and title in res.first.inner_text()
+    assert "ac-res-added" in res.first.get_attribute("class") and title in res.first.inner_text()
     saved = Path(bot.settings.store) / "uploads" / "wren-oskar.md"
     assert saved.is_file() and saved.read_text(encoding="utf-8") == FICTIONAL
     row = page.locator("#ac-library td", has_text=title).first
@@ -225,7 +225,7 @@ def test_hostile_article_runs_nothing_and_loads_nothing(page, served):
         page.fill("#ac-paste-published input, #ac-paste-published textarea", "2020-05-01")
         page.click("#ac-add-text")
         res = wait_results(page)
-        assert "added" in res.first.inner_text(), res.first.inner_text()
+        assert "ac-res-added" in res.first.get_attribute("class"), res.first.inner_text()
         assert title in res.first.inner_text()  # shown as text
         page.locator("#ac-library td", has_text="Nova Quill & Basil Crane").first.wait_for()
         assert title in page.locator("#ac-library").inner_text()

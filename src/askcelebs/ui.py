@@ -250,7 +250,7 @@ def render_results(results: list[tuple[str, AddResult]], note: str = "") -> str:
     for label, r in results:
         status = _STATUS_LABELS.get(r.status, r.status)
         title = f'<span class="ac-res-title">{esc(r.title)}</span>' if r.title else ""
-        chunks = f" · {r.chunks} chunks" if r.status in ("added", "replaced") and r.chunks else ""
+        chunks = f" · {r.chunks} chunk{'s' if r.chunks != 1 else ''}" if r.status in ("added", "replaced") and r.chunks else ""
         detail = f'<div class="ac-res-detail">{esc(r.detail)}</div>' if r.detail else ""
         rows.append(
             f'<li class="ac-res ac-res-{esc(r.status)}"><span class="ac-badge">{esc(status)}</span>'

@@ -23,7 +23,7 @@ from .types import Answer, Citation
 NAME_WEIGHT = 0.0
 TERM_WEIGHT = 0.10
 RANK_WEIGHT = 0.10
-PRESENT_BONUS = 0.10
+PRESENT_BONUS = 0.30
 _PRESENT_STATE = re.compile(r"\b(still|now|again|today|currently|remain|remains|anymore|no longer|these days)\b", re.I)
 _CONNECTIVE = re.compile(r"^(?:well|so|but|and|however|still|also|then|this|that|it|they|he|she|his|her|their|"
                          r"these|those|there|yet|instead|meanwhile|soon|eventually)\b", re.I)
