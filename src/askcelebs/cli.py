@@ -127,8 +127,9 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
         out.print(f"{k:<18} {v}", markup=False)
 
 
-def _print_answer(answer) -> None:
-    out.print(answer.text, markup=False)
+def _print_answer(answer, with_text: bool = True) -> None:
+    if with_text:
+        out.print(answer.text, markup=False)
     if answer.notice:
         err.print(f"note: {answer.notice}", markup=False)
     for c in answer.citations:
@@ -152,12 +153,7 @@ def ask(question: str = typer.Argument(..., help="Your question."),
             answer = piece
     out.print()
     if answer is not None:
-        if answer.notice:
-            err.print(f"note: {answer.notice}", markup=False)
-        for c in answer.citations:
-            date = c.published.isoformat() if c.published else "undated"
-            out.print(f"\n[{c.n}] “{c.quote}”", markup=False)
-            out.print(f"    {c.title} · {date} · {c.url or c.source} · chars {c.start}-{c.end}", style="dim", markup=False)
+        _print_answer(answer, with_text=False)
 
 
 @app.command()
