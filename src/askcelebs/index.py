@@ -38,7 +38,6 @@ from .config import Settings
 from .errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 ARTICLES, CHUNKS, SENTENCES, META = "askcelebs_articles", "askcelebs_chunks", "askcelebs_sentences", "askcelebs_meta"
 SCHEMA = 1
@@ -529,6 +528,7 @@ class SideIndex:
         """(position in self.chunks, score), best first; the BM25 model is rebuilt lazily after a change."""
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
         with self._lock:
             if self._dirty:
                 corpus = [tokenize(self.chunk_text(c)) or ["_"] for c in self.chunks]
