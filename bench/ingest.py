@@ -149,6 +149,7 @@ def child_plain(args, t0: float) -> dict:
     embed_timer = _Timer(HuggingFaceEmbeddings, "embed_documents")
     embeddings = HuggingFaceEmbeddings(model_name=model_path(), model_kwargs={"device": "cpu"})
     embeddings.embed_query("warm up the model")
+    embed_timer.seconds, embed_timer.calls, embed_timer.items = 0.0, 0, 0
     t_load, cpu_load = time.perf_counter(), _cpu_s()
 
     def ingest():
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
                 runs[side].append(r)
                 print(f"  run {rep + 1}/{repeat} {side:<9} load {r['load_s']:5.2f} s  ingest {r['ingest_s']:6.2f} s  "
                       f"(embed {r['embed_s']:5.2f} s)  total {r['total_s']:6.2f} s  chunks {r['chunks']}  "
-                      f"rss {r['peak_rss_mb']:.0f} MB", flush=True)
+                      f"rss {r['peak_rss_mb']:.0f} MB  (load avg {os.getloadavg()[0]:.1f})", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,6 +1,6 @@
 """A real `chroma run` server process for the server tests (loopback only), and the fixtures that start it.
 
-    from chroma_server import chroma_server, server_url  # noqa: F401  (pytest fixtures)
+    from tests.chroma_server import chroma_server, server_url  # noqa: F401  (pytest fixtures)
 
 `chroma_server` is one server per test module (startup takes about half a second); `server_url` wipes the
 askcelebs collections before each test, so every test starts from an empty database on a running server.

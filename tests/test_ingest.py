@@ -80,6 +80,16 @@ def test_same_text_from_another_path_is_a_duplicate_of_the_first(seeded_bot, see
     assert _sources(seeded_bot) == [str(SEED.resolve())]
 
 
+def test_two_copies_in_one_add_are_stored_once(bot, seed_copy, tmp_path):
+    other = tmp_path / "other" / "copy.md"
+    other.parent.mkdir()
+    shutil.copy(seed_copy, other)
+    res = bot.add(seed_copy, other, seed_copy)
+    assert [r.status for r in res] == ["added", "duplicate", "unchanged"]
+    assert res[1].article_id == res[0].article_id and str(seed_copy.resolve()) in res[1].detail
+    assert len(bot.articles()) == 1 and bot.store.count()["article_records"] == 1
+
+
 # --- replace on change -----------------------------------------------------------------------------------------
 
 
@@ -269,6 +279,8 @@ def test_url_is_fetched_parsed_and_answerable(bot):
         assert [r.status for r in res] == ["added"], res
         again = bot.add(url)
         assert [r.status for r in again] == ["unchanged"]
+        moved = bot.add(srv.url("/old/pair"))  # a redirect to the same page: followed, same text
+        assert [r.status for r in moved] == ["duplicate"] and moved[0].article_id == res[0].article_id
     rec = bot.article(res[0].article_id)
     assert rec.url == url and rec.source == url
     assert rec.title == PAIR_TITLE and rec.published == dt.date(2021, 6, 14)
@@ -361,3 +373,36 @@ def test_cli_add_folder_prints_one_line_per_input_and_exit_status(tmp_path):
     proc = run_cli(store, "list", "--json")
     assert proc.returncode == 0
     assert len(json.loads(proc.stdout)) == len(good) + 1
+
+
+def test_pdf_lines_wrapped_mid_sentence_are_quoted_as_whole_sentences(bot, tmp_path):
+    from tests.helpers.ingest_support import make_pdf
+
+    path = tmp_path / "wrapped.pdf"
+    path.write_bytes(make_pdf(["Pop stars Nell Arden and Bo Castell met at a", "songwriting camp in Oslo.",
+                               "They have toured to-", "gether ever since."]))
+    [result] = bot.add(str(path))
+    assert result.status == "added", result.detail
+    text = bot.article(result.article_id).text
+    assert "met at a songwriting camp in Oslo." in text and "toured together ever since." in text
+    answer = bot.ask("How did Nell Arden and Bo Castell meet?")
+    assert any(c.quote.startswith("Pop stars Nell Arden") and c.quote.endswith("Oslo.") for c in answer.citations)
+
+
+def test_utf16_text_file_is_read(bot, tmp_path):
+    path = tmp_path / "windows.txt"
+    path.write_bytes("Singer Lio Marsh and drummer Ada Penn are old friends from school.".encode("utf-16"))
+    [result] = bot.add(str(path))
+    assert result.status == "added", result.detail
+    assert bot.article(result.article_id).text.startswith("Singer Lio Marsh")
+
+
+def test_html_page_with_almost_no_text_is_refused(bot, tmp_path):
+    path = tmp_path / "app.html"
+    path.write_text("<html><head><title>App</title></head><body><nav><a href='/'>Home</a></nav>"
+                    "<main><p>Loading the latest celebrity stories for you now.</p></main><script>render()</script>"
+                    "</body></html>")
+    [result] = bot.add(str(path))
+    assert result.status == "error"
+    assert "word(s) of article text" in result.detail
+    assert bot.articles() == []

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from chroma_server import ChromaServer, chroma_server, free_port, server_url  # noqa: F401  (fixtures)
-from conftest import ROOT, SEED
+from tests.chroma_server import ChromaServer, chroma_server, free_port, server_url  # noqa: F401  (fixtures)
+from tests.conftest import ROOT, SEED
 
-from askcelebs import AskCelebs, StoreUnavailableError
+from askcelebs import AskCelebs, StoreError, StoreUnavailableError
 from askcelebs.articles import make_article
 
 pytestmark = pytest.mark.server
@@ -189,6 +189,10 @@ def test_rebuild_on_the_server_is_picked_up_by_the_other_instance(pair):
     assert _cites(b.ask(SEED_Q), seed.article_id)
     added = a.add(str(FRIENDSHIP))[0]
     assert _cites(b.ask(VALE_Q), added.article_id)
+    # while a rebuild elsewhere has the collections dropped, questions fail with a clear error, not a traceback
+    a.store.client.delete_collection("askcelebs_chunks")
+    with pytest.raises(StoreError, match="collections were dropped, most likely by `askcelebs rebuild`"):
+        b.ask(SEED_Q)
 
 
 def test_cli_in_another_process_shares_the_server(pair, server_url, tmp_path):

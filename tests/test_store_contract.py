@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from chroma_server import chroma_server, server_url  # noqa: F401  (fixtures)
-from conftest import ROOT, SEED
+from tests.chroma_server import chroma_server, server_url  # noqa: F401  (fixtures)
+from tests.conftest import ROOT, SEED
 
 from askcelebs import AskCelebs
 

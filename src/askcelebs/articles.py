@@ -28,6 +28,7 @@ PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 METADATA_FIELDS = ("title", "url", "published", "author", "outlet")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+MIN_HTML_WORDS = 25  # below this, what trafilatura found is navigation, not an article
 # Their warnings about broken input repeat the InputError we raise, as extra lines in the CLI's output.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -184,6 +185,11 @@ def load_file(path: Path, settings: Settings) -> tuple[str, dict[str, Any]]:
 
 
 def decode_text(data: bytes, source: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark (Windows editors)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(source, "is not valid UTF-16 text despite its byte-order mark") from None
     if b"\x00" in data[:8192]:
         raise InputError(source, "looks like a binary file, not text")
     try:
@@ -227,6 +233,10 @@ def parse_html(html: str, source: str) -> tuple[str, dict[str, Any]]:
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         raise InputError(source, "has no article text that could be extracted from the HTML")
+    words = len(text.split())
+    if words < MIN_HTML_WORDS:
+        raise InputError(source, f"has only {words} word(s) of article text (a page built by JavaScript, or not "
+                                 "an article?); save the article text and add that instead")
     meta = {
         "title": getattr(doc, "title", None),
         "url": getattr(doc, "url", None),
@@ -257,11 +267,17 @@ def parse_pdf(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
         info = reader.metadata or {}
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(source, f"is a malformed PDF ({exc})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    text = "\n\n".join(_unwrap(p.strip()) for p in pages if p.strip())
     if not text.strip():
         raise InputError(source, "PDF has no extractable text (a scanned image?)")
     meta = {"title": getattr(info, "title", None), "author": getattr(info, "author", None)}
     return text, {k: v for k, v in meta.items() if v}
+
+
+def _unwrap(page: str) -> str:
+    """PDF text comes line by line: rejoin hyphenated and wrapped lines so sentences stay whole."""
+    page = re.sub(r"(\w)-\n(\w)", r"\1\2", page)
+    return re.sub(r"(?<![.!?:;\"”’)\n])\n(?!\n)", " ", page)
 
 
 def fetch_url(url: str, settings: Settings) -> tuple[str, dict[str, Any]]:

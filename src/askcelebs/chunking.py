@@ -62,7 +62,7 @@ def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _ends_sentence(para: str, dot: int, nxt: str, cased: bool) -> bool:
-    word = re.search(r"([\w.]+)$", para[:dot])
+    word = re.search(r"([\w.]+)$", para[max(0, dot - 40):dot])  # not para[:dot]: that rescans the paragraph
     token = word.group(1).lower() if word else ""
     if para[dot] == "." and (token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token)):
         return False  # "Mr. West", "J. Cole"

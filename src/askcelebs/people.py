@@ -133,6 +133,7 @@ def _word_pattern(word: str, case_sensitive: bool) -> re.Pattern:
     return re.compile(rf"(?<!\w){w}(?!\w)", 0 if case_sensitive else re.I)
 
 
+@lru_cache(maxsize=65536)  # called per passage per question on whole article texts (str hashes are cached)
 def article_mentions(name: Name, text: str) -> bool:
     return bool(_full_pattern(name.words).search(text))
 
@@ -149,6 +150,7 @@ def passage_mentions(name: Name, passage: str, article_has_name: bool, cased: bo
     return False
 
 
+@lru_cache(maxsize=8192)
 def is_cased(text: str) -> bool:
     letters = [c for c in text[:2000] if c.isalpha()]
     return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.01

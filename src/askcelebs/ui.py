@@ -51,6 +51,7 @@ _STATUS_LABELS = {
 }
 _PROGRESS_LABELS = {"read": "Reading", "embed": "Embedding sentences", "write": "Writing to the index"}
 _LIBRARY_HEADERS = ["Title", "Published", "Source", "Chunks", "Added", "ID"]
+ID_CHARS = 8  # ids are shown shortened in the table (like git); AskCelebs.find resolves a unique prefix
 
 
 # --- rendering: everything article-derived goes through esc() ----------------------------------------------
@@ -286,7 +287,7 @@ def library_rows(articles: list, query: str = "") -> list[list[Any]]:
                                                 a.published.isoformat() if a.published else "")).lower()
         if all(t in hay for t in terms):
             rows.append([a.title, a.published.isoformat() if a.published else "", source_label(a.source, a.url),
-                         a.chunks, (a.added_at or "")[:10], a.article_id])
+                         a.chunks, (a.added_at or "")[:10], a.article_id[:ID_CHARS]])
     return rows
 
 
@@ -383,8 +384,14 @@ class _Handlers:
         return library_rows(self.bot.articles(), query)
 
     def select_row(self, evt: gr.SelectData):
+        """A table row was clicked: pick its article (the table shows short ids)."""
         row = getattr(evt, "row_value", None) or []
-        return row[-1] if row else gr.update()
+        if not row:
+            return gr.update()
+        try:
+            return self.bot.find(str(row[-1])).article_id
+        except AskCelebsError:
+            return gr.update()
 
     def read(self, article_id: str | None) -> str:
         if not article_id:
@@ -401,7 +408,7 @@ class _Handlers:
             progress((done, max(total, 1)), desc=_PROGRESS_LABELS.get(what, what))
         return update
 
-    def add_files(self, files: list | None, progress=gr.Progress()):
+    def ingest_files(self, files: list | None, progress=gr.Progress()):
         if not files:
             return render_results([], "Choose one or more files first (.txt, .md, .html or .pdf)."), None
         bot = self.bot
@@ -437,7 +444,7 @@ class _Handlers:
             results += [(saved.get(r.input, saved.get(str(Path(r.input).resolve()), r.input)), r) for r in added]
         return render_results(results), None
 
-    def add_text(self, text: str, title: str, url: str, published: str, progress=gr.Progress()):
+    def ingest_text(self, text: str, title: str, url: str, published: str, progress=gr.Progress()):
         if not (text or "").strip():
             return render_results([], "Paste the article text first."), gr.update(), gr.update(), gr.update(), gr.update()
         progress(0, desc="Indexing pasted text")
@@ -448,7 +455,7 @@ class _Handlers:
             return render_results([(label, r)]), "", "", "", ""
         return render_results([(label, r)]), gr.update(), gr.update(), gr.update(), gr.update()
 
-    def add_url(self, url: str, progress=gr.Progress()):
+    def ingest_url(self, url: str, progress=gr.Progress()):
         url = (url or "").strip()
         if not url:
             return render_results([], "Enter the address of an article page (http or https)."), gr.update()
@@ -586,16 +593,15 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                         table = gr.Dataframe(
                             headers=_LIBRARY_HEADERS, datatype=["str", "str", "str", "number", "str", "str"],
                             value=[], interactive=False, wrap=True, elem_id="ac-library", max_height=460,
-                            column_widths=["34%", "12%", "20%", "8%", "12%", "14%"], show_label=False,
+                            column_widths=["34%", "13%", "20%", "9%", "13%", "11%"], show_label=False,
                             buttons=[])
-                        with gr.Group(elem_id="ac-manage"):
-                            with gr.Row(equal_height=True):
-                                picked = gr.Dropdown(label="Selected article", choices=[], value=None,
-                                                     filterable=True, scale=6, elem_id="ac-picked",
-                                                     info="Click a row in the table, or pick from the list")
-                                read_btn = gr.Button("Read", size="sm", scale=0, min_width=80, elem_id="ac-read")
-                                remove_btn = gr.Button("Remove…", size="sm", variant="stop", scale=0,
-                                                       min_width=100, elem_id="ac-remove")
+                        with gr.Row(equal_height=False, elem_id="ac-manage"):
+                            picked = gr.Dropdown(label="Selected article", choices=[], value=None,
+                                                 filterable=True, scale=5, elem_id="ac-picked",
+                                                 info="Click a row in the table, or pick from the list")
+                            with gr.Column(scale=2, min_width=180, elem_id="ac-manage-actions"):
+                                read_btn = gr.Button("Read article", size="sm", elem_id="ac-read")
+                                remove_btn = gr.Button("Remove…", size="sm", variant="stop", elem_id="ac-remove")
                         with gr.Group(visible=False, elem_id="ac-confirm") as confirm_box:
                             confirm_text = gr.HTML("", js_on_load=None, elem_id="ac-confirm-text")
                             with gr.Row():
@@ -640,13 +646,13 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
             trigger(h.respond, [question, chatbot, convo], [chatbot, convo, question], show_progress="hidden",
                     **chat_q, **private)
         new_btn.click(lambda: ([], [], "", ""), None, [chatbot, convo, question, reader], queue=False, **private)
-        chatbot.clear(lambda: [], None, convo, queue=False, **private)
         view_btn.click(h.view, view_target, reader, show_progress="hidden", **read_q, **private)
 
         # library
         demo.load(h.panels, search, panel_outputs, **read_q, **private)
         refresh_btn.click(h.panels, search, panel_outputs, **read_q, **private)
-        search.input(h.search, search, table, show_progress="hidden", trigger_mode="always_last", **read_q, **private)
+        search.change(h.search, search, table, show_progress="hidden", trigger_mode="always_last", **read_q, **private)
+        search.submit(h.search, search, table, show_progress="hidden", **read_q, **private)
         table.select(h.select_row, None, picked, **read_q, **private)
         read_btn.click(h.read, picked, reader, **read_q, **private)
         remove_btn.click(h.ask_remove, picked, [confirm_box, confirm_text, lib_notice], **read_q, **private)
@@ -654,11 +660,11 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                          **private)
         confirm_btn.click(h.remove, picked, [confirm_box, lib_notice], **write_q, **private).then(
             h.panels, search, panel_outputs, **read_q, **private)
-        add_files_btn.click(h.add_files, files, [results, files], **write_q, **private).then(
+        add_files_btn.click(h.ingest_files, files, [results, files], **write_q, **private).then(
             h.panels, search, panel_outputs, **read_q, **private)
-        add_text_btn.click(h.add_text, [p_text, p_title, p_url, p_pub], [results, p_text, p_title, p_url, p_pub],
+        add_text_btn.click(h.ingest_text, [p_text, p_title, p_url, p_pub], [results, p_text, p_title, p_url, p_pub],
                            **write_q, **private).then(h.panels, search, panel_outputs, **read_q, **private)
-        add_url_btn.click(h.add_url, u_url, [results, u_url], **write_q, **private).then(
+        add_url_btn.click(h.ingest_url, u_url, [results, u_url], **write_q, **private).then(
             h.panels, search, panel_outputs, **read_q, **private)
 
         # API for gradio_client (and the load benchmark)
