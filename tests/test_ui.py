@@ -215,6 +215,25 @@ def test_upload_ask_remove(page, served, tmp_path):
 
 
 @pytest.mark.browser
+def test_add_by_url_reports_each_error_in_place(page, served):
+    bot, _ = served
+    n = len(bot.articles())
+    tab(page, "Library")
+    page.get_by_role("tab", name="From a URL").click()
+    with pixel_server() as (other, hits):
+        page.fill("#ac-url textarea, #ac-url input", f"{other}/story.html")  # answers with an image
+        page.click("#ac-add-url")
+        res = page.locator("#ac-add-results .ac-res-error")
+        res.first.wait_for()
+        assert "not an HTML page" in res.first.inner_text()
+        assert hits == ["/story.html"]  # fetched by the server, not the browser
+    page.fill("#ac-url textarea, #ac-url input", str(SEED))  # a local path is not a URL
+    page.click("#ac-add-url")
+    page.locator("#ac-add-results .ac-res-error", has_text="only http:// and https://").wait_for()
+    assert len(bot.articles()) == n
+
+
+@pytest.mark.browser
 def test_hostile_article_runs_nothing_and_loads_nothing(page, served):
     bot, url = served
     with pixel_server() as (pixel, hits):
@@ -350,7 +369,7 @@ def test_chat_answers_while_an_ingest_runs(served):
 # --- server settings and safety -----------------------------------------------------------------------------
 
 
-def _get(url: str, auth: tuple[str, str] | None = None) -> int:
+def _get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:
             return resp.status

@@ -471,15 +471,16 @@ class _Handlers:
         return render_results([(r.input, r) for r in results]), ("" if ok else gr.update())
 
     def ask_remove(self, article_id: str | None):
+        """First step of a removal: name the article and ask; returns (confirm box, text, notice, pending id)."""
         if not article_id:
-            return gr.update(visible=False), "", render_notice("Pick an article in the table or the list first.")
+            return gr.update(visible=False), "", render_notice("Pick an article in the table or the list first."), None
         try:
             rec = self.bot.article(article_id)
         except AskCelebsError:
-            return gr.update(visible=False), "", render_notice("That article is no longer in the index.")
+            return gr.update(visible=False), "", render_notice("That article is no longer in the index."), None
         msg = (f'<div class="ac-confirm-text">Remove <b>{esc(rec.title)}</b>? It disappears from answers at once; '
                f"add the file again to bring it back.</div>")
-        return gr.update(visible=True), msg, ""
+        return gr.update(visible=True), msg, "", rec.article_id
 
     def remove(self, article_id: str | None):
         if not article_id:
@@ -555,6 +556,7 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                    delete_cache=(3600, 3600)) as demo:
         header = gr.HTML(render_header(), elem_id="ac-header", js_on_load=None)
         convo = gr.State([])
+        pending_removal = gr.State(None)
         with gr.Tabs(elem_id="ac-tabs"):
             with gr.Tab("Ask", id="chat", elem_id="ac-tab-chat"):
                 with gr.Row(equal_height=False, elem_id="ac-chat-row"):
@@ -593,7 +595,7 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                         table = gr.Dataframe(
                             headers=_LIBRARY_HEADERS, datatype=["str", "str", "str", "number", "str", "str"],
                             value=[], interactive=False, wrap=True, elem_id="ac-library", max_height=460,
-                            column_widths=["34%", "13%", "20%", "9%", "13%", "11%"], show_label=False,
+                            column_widths=["33%", "13%", "19%", "9%", "13%", "13%"], show_label=False,
                             buttons=[])
                         with gr.Row(equal_height=False, elem_id="ac-manage"):
                             picked = gr.Dropdown(label="Selected article", choices=[], value=None,
@@ -655,10 +657,13 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
         search.submit(h.search, search, table, show_progress="hidden", **read_q, **private)
         table.select(h.select_row, None, picked, **read_q, **private)
         read_btn.click(h.read, picked, reader, **read_q, **private)
-        remove_btn.click(h.ask_remove, picked, [confirm_box, confirm_text, lib_notice], **read_q, **private)
-        cancel_btn.click(lambda: (gr.update(visible=False), ""), None, [confirm_box, lib_notice], queue=False,
+        remove_btn.click(h.ask_remove, picked, [confirm_box, confirm_text, lib_notice, pending_removal], **read_q,
                          **private)
-        confirm_btn.click(h.remove, picked, [confirm_box, lib_notice], **write_q, **private).then(
+        cancel_btn.click(lambda: (gr.update(visible=False), "", None), None, [confirm_box, lib_notice, pending_removal],
+                         queue=False, **private)
+        picked.change(lambda: (gr.update(visible=False), None), None, [confirm_box, pending_removal], queue=False,
+                      **private)
+        confirm_btn.click(h.remove, pending_removal, [confirm_box, lib_notice], **write_q, **private).then(
             h.panels, search, panel_outputs, **read_q, **private)
         add_files_btn.click(h.ingest_files, files, [results, files], **write_q, **private).then(
             h.panels, search, panel_outputs, **read_q, **private)

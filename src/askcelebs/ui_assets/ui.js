@@ -1,4 +1,9 @@
 () => {
+  // The design is light-only: keep Gradio from switching to its dark palette on dark-mode systems.
+  const light = () => document.body.classList.contains('dark') && document.body.classList.remove('dark');
+  light();
+  new MutationObserver(light).observe(document.body, {attributes: true, attributeFilter: ['class']});
+
   // Clicks on links inside rendered answers and panels, delegated at the document (they arrive as HTML).
   //   a.ac-view  href="#view/<article_id>/<start>/<end>/<n>"  -> open the article reader at the quote
   //   a.ac-ask   data-q="question"                             -> ask that question
@@ -22,7 +27,6 @@
     } else {
       const q = el.getAttribute('data-q') || el.textContent || '';
       if (q && setValue('ac-question', q)) press('ac-ask-btn');
-      document.querySelector('#ac-tab-chat-button, button[id$="chat-button"]')?.click();
     }
   }, true);
   document.addEventListener('keydown', (e) => {
