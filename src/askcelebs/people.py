@@ -38,6 +38,15 @@ association league cup championship olympics series season episode chapter act t
 youtube getty vogue insider president prime minister senator king queen prince princess
 """.split())
 
+# Role words written before a name at a sentence start: "Drummer Kit Abernethy", "Singers Corinne Vale".
+_ROLES = frozenset("""
+singer singers rapper rappers drummer guitarist bassist pianist songwriter composer producer producers actor
+actors actress actresses director directors star stars model comedian comic frontman frontwoman presenter host
+musician musicians dancer judge manager boss writer author designer chef veteran former late pop rock rap
+country film tv movie hollywood british american french irish scottish welsh canadian australian legendary
+rockers rocker band bandmate bandmates co-star co-stars newcomer superstar superstars
+""".split())
+
 _WORD = r"[A-Z][\w’'\-.]*[\w]"
 _RUN = re.compile(rf"(?:(?<!\w)\d+[ \t]+)?\b{_WORD}(?:[ \t]+(?:{_WORD}|(?:de|van|von|da|del|la|le|di|du)\b)){{0,3}}")
 
@@ -50,7 +59,7 @@ class Name:
 
     @property
     def text(self) -> str:
-        return " ".join(w.capitalize() if w.islower() else w for w in self.words)
+        return " ".join("-".join(p.capitalize() for p in w.split("-")) if w.islower() else w for w in self.words)
 
     @property
     def surname(self) -> str:
@@ -161,8 +170,16 @@ def people_in_article(text: str) -> list[Name]:
     if not is_cased(text):
         return []
     counts: Counter[tuple[str, ...]] = Counter()
-    for run in _runs(text):
-        words = _clean_run(run)
+    for match in _RUN.finditer(text):
+        before = text[max(0, match.start() - 4):match.start()]
+        if re.search(r"[\"“‘']$", before) or re.search(r"\bThe $", before):
+            continue  # "Paper Lanterns" (a quoted title), The Glasshouse Tides (a band)
+        run = match.group(0)
+        if run.split()[0] in ("The", "A", "An"):
+            continue
+        words = _clean_run(run.split("'s")[0].split("’s")[0])
+        while words and words[0].lower() in _ROLES:
+            words = words[1:]
         if not 2 <= len(words) <= 3:
             continue
         lw = tuple(w.lower() for w in words)

@@ -665,11 +665,13 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                       **private)
         confirm_btn.click(h.remove, pending_removal, [confirm_box, lib_notice], **write_q, **private).then(
             h.panels, search, panel_outputs, **read_q, **private)
-        add_files_btn.click(h.ingest_files, files, [results, files], **write_q, **private).then(
+        add_files_btn.click(h.ingest_files, files, [results, files], show_progress_on=files, **write_q,
+                            **private).then(
             h.panels, search, panel_outputs, **read_q, **private)
         add_text_btn.click(h.ingest_text, [p_text, p_title, p_url, p_pub], [results, p_text, p_title, p_url, p_pub],
-                           **write_q, **private).then(h.panels, search, panel_outputs, **read_q, **private)
-        add_url_btn.click(h.ingest_url, u_url, [results, u_url], **write_q, **private).then(
+                           show_progress_on=p_text, **write_q, **private).then(h.panels, search, panel_outputs, **read_q, **private)
+        add_url_btn.click(h.ingest_url, u_url, [results, u_url], show_progress_on=u_url, show_progress="minimal",
+                          **write_q, **private).then(
             h.panels, search, panel_outputs, **read_q, **private)
 
         # API for gradio_client (and the load benchmark)
