@@ -10,6 +10,10 @@ distinctive phrase of the article gets a citation from that article.
     .venv/bin/python bench/load.py                      # both modes, 60 s each
     .venv/bin/python bench/load.py --modes server --seconds 20 --articles 50
 
+Clients call Gradio's REST API with httpx (`--client gradio_client` uses gradio_client's Client.submit; it
+spends more CPU per call in this process, which competes with the app on a small machine). Latency is per
+request, queueing in the app included; with closed-loop clients it is about clients / throughput.
+
 Prints requests served, errors, p50/p95/p99 latency, adds completed, lost / duplicated articles per mode.
 Goals: 0 errors, 0 lost or duplicated, p95 <= 1 s (extractive answers, 2 cores). Everything stops by itself:
 every wait is bounded and every process it starts is stopped at the end.

@@ -82,7 +82,7 @@ def build_chain(app) -> Runnable:
 
     def retrieve(inputs: dict) -> dict:
         s = inputs["standalone"]
-        return {**inputs, "retrieval": app.retrieve(s.question, names=s.names)}
+        return {**inputs, "retrieval": app._retriever.retrieve(s.question, names=s.names)}  # ask() refreshed
 
     def answer(inputs: dict):
         return app.answer_retrieval(inputs["standalone"].question, inputs["retrieval"])

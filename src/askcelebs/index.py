@@ -284,11 +284,8 @@ class Store:
 
     def dense(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity), best first."""
-        with self.guard("vector search"):
-            n = self.chunks.count()
-            if n == 0:
-                return []
-            got = self.chunks.query(query_embeddings=[query.tolist()], n_results=min(k, n), include=["distances"])
+        with self.guard("vector search"):  # chroma returns fewer than k when it holds fewer: no count() first
+            got = self.chunks.query(query_embeddings=[query.tolist()], n_results=k, include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
 
     def similar_articles(self, embedding: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
