@@ -174,3 +174,15 @@ def test_a_stated_relation_is_answered_with_the_sentence_that_states_it(seeded_b
     assert not answer.abstained
     assert any("wife" in c.quote or "husband" in c.quote for c in answer.citations)
     assert_verbatim(seeded_bot, answer)
+
+
+def test_did_they_make_up_needs_a_reconciliation(bot):
+    bot.add_text("Rappers Jax Orly and Dee Monro fell out in March over a diss track. Jax Orly said Dee Monro "
+                 "had been disloyal.", "Orly and Monro feud", published="2021-03-02")
+    answer = bot.ask("Did they ever make up?", history=[{"role": "user", "content": "Why did Jax Orly and Dee Monro fall out?"}])
+    assert answer.abstained and "reconciliation" in answer.text
+    bot.add_text("Jax Orly and Dee Monro have ended their feud. The pair shook hands at a charity concert in "
+                 "Detroit.", "Orly and Monro make peace", published="2021-11-20")
+    answer = bot.ask("Did they ever make up?", history=[{"role": "user", "content": "Why did Jax Orly and Dee Monro fall out?"}])
+    assert not answer.abstained
+    assert any("ended their feud" in c.quote or "shook hands" in c.quote for c in answer.citations)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -56,9 +56,12 @@ class Name:
     """A name as asked about: its words, lower-cased, without possessive endings."""
 
     words: tuple[str, ...]
+    acronym: bool = field(default=False, compare=False)  # typed as "SAG", "MTV": an organisation or award
 
     @property
     def text(self) -> str:
+        if self.acronym:
+            return " ".join(w.upper() for w in self.words)
         return " ".join("-".join(p.capitalize() for p in w.split("-")) if w.islower() else w for w in self.words)
 
     @property
@@ -71,6 +74,11 @@ class Name:
 
     def __str__(self) -> str:
         return self.text
+
+
+def looks_like_person(name: Name, surface: str = "") -> bool:
+    """"The Wall Street Journal", "SAG", "Grammy Awards" are what a question asks about, not who."""
+    return not name.acronym and not any(w in _NOT_PERSON for w in name.words)
 
 
 def _strip_possessive(word: str) -> str:
@@ -99,7 +107,8 @@ def names_in_question(question: str, known: Iterable[Name] = ()) -> list[Name]:
         words = _clean_run(run)
         if not words or (len(words) == 1 and (len(words[0]) < 2 or words[0].lower() in _NOT_NAMES)):
             continue
-        found.append(Name(tuple(w.lower() for w in words)))
+        acronym = len(words) == 1 and len(words[0]) >= 2 and words[0].isupper() and words[0].isalpha()
+        found.append(Name(tuple(w.lower() for w in words), acronym))
     lowered = " " + re.sub(r"[^\w\s]", " ", question.lower()) + " "
     for name in known:
         if any(set(name.words) >= set(f.words) or set(f.words) >= set(name.words) for f in found):

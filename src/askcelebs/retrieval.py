@@ -19,7 +19,7 @@ from pydantic import ConfigDict
 from .config import Settings
 from .embedding import Embedder
 from .index import ChunkRef, SideIndex, Store, StoredArticle, tokenize
-from .people import Name, article_mentions, is_cased, names_in_question, passage_mentions
+from .people import Name, article_mentions, is_cased, looks_like_person, names_in_question, passage_mentions
 
 _PRESENT = re.compile(r"\b(still|now|anymore|any more|currently|these days|today|nowadays|latest|recently|at the moment|"
                       r"right now|as of)\b", re.I)
@@ -76,11 +76,13 @@ def mask_names(question: str, names: list[Name]) -> str:
     """'How did John Legend and Kanye West meet?' -> 'How did they meet?': names inflate similarity to any
     sentence that merely mentions the people; the rest of the question says what is asked."""
     out = question
-    for name in names:
+    for name in (n for n in names if looks_like_person(n)):
         pattern = r"(?<!\w)" + r"(?:\s*['’]?\s?s)?\s+".join(re.escape(w) for w in name.words) + r"(?:['’]s)?(?!\w)"
         out = re.sub(pattern, "\x00", out, flags=re.I)
     out = re.sub(r"\x00(?:\s*(?:,|and|&)\s*\x00)+", "the two", out)
-    out = re.sub(r"\x00", "them", out)
+    if out.count("\x00") == 2:  # "What did Legend say about West" -> "What did one say about the other"
+        out = out.replace("\x00", "one", 1).replace("\x00", "the other", 1)
+    out = re.sub(r"\x00", "this person", out)
     return out
 
 

@@ -61,6 +61,8 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
     if not cands or cands[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
     chosen = _choose(cands, settings)
+    if retrieval.present_tense:
+        chosen = _with_newest(chosen, cands, settings)
     quotes = [_widen(c, spans, settings.max_quote_chars) for c in chosen]
     return compose(base, quotes, retrieval.present_tense)
 
@@ -192,6 +194,19 @@ def _choose(cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]
         seen_text.add(key)
         chosen.append(c)
     return chosen
+
+
+def _with_newest(chosen: list[Candidate], cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
+    """A question about the present is answered by the newest dated evidence, even if older sentences score
+    higher; the older ones stay, shown as older."""
+    dated = [c for c in cands if c.article.published and c.score >= settings.min_sentence_score]
+    if not dated:
+        return chosen
+    newest = max(c.article.published for c in dated)
+    if any(c.article.published == newest for c in chosen):
+        return chosen
+    best_new = next(c for c in dated if c.article.published == newest)  # cands are sorted by score
+    return [best_new] + chosen[: settings.max_quotes - 1]
 
 
 def _widened_text(c: Candidate, spans, limit: int) -> str:

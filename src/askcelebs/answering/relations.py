@@ -30,6 +30,11 @@ RELATIONS = (
                                   r"spat\b|beef\b|quarrel|row\b"),
              _re(r"fall(?:en)? out|fell out|falling[- ]out|feud|rift|fight|fought|argu|clash|spat\b|beef\b|"
                  r"quarrel|row\b|rows\b|dispute|split|no longer|rival|disloyal|criticis|attack|insult|tension")),
+    Relation("a reconciliation", _re(r"make up\b|made up\b|making up\b|reconcil|patch(?:ed)? (?:things )?up|"
+                                     r"bury the hatchet|buried the hatchet|end(?:ed)? (?:their|the|his|her) feud|truce"),
+             _re(r"made up\b|make up\b|making up\b|reconcil|patched (?:things )?up|buried the hatchet|"
+                 r"ended (?:their|the|his|her) (?:public |long-running )?(?:feud|row|rift)|truce|friends again|"
+                 r"shook hands|back together|peace")),
     Relation("how they met", _re(r"meet\b|met\b|introduc"), _re(r"meet|met\b|introduc|first (?:saw|worked)")),
     Relation("dating", _re(r"dating|\bdate\b|girlfriend|boyfriend|romanc|in a relationship"),
              _re(r"dat(?:e|es|ed|ing)\b|girlfriend|boyfriend|romanc|relationship|partner|couple|engaged|lover")),
