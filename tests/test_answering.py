@@ -186,3 +186,11 @@ def test_did_they_make_up_needs_a_reconciliation(bot):
     answer = bot.ask("Did they ever make up?", history=[{"role": "user", "content": "Why did Jax Orly and Dee Monro fall out?"}])
     assert not answer.abstained
     assert any("ended their feud" in c.quote or "shook hands" in c.quote for c in answer.citations)
+
+
+def test_they_can_mean_the_asked_person_and_the_one_the_answer_named(seeded_bot):
+    history = [{"role": "user", "content": "Who introduced John Legend to a record deal?"},
+               {"role": "assistant", "content": "Kanye West recommended Legend to Roc-A-Fella. [1]"}]
+    s = seeded_bot.standalone("How did they meet?", history)
+    assert [n.text for n in s.names] == ["John Legend", "Kanye West"]
+    assert s.question == "How did John Legend and Kanye West meet?"

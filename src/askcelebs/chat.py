@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .index import tokenize
-from .people import Name
+from .people import Name, looks_like_person
 
 _PLURAL = re.compile(r"\b(they|them|their|theirs|the two|the pair|the duo|the couple)\b", re.I)
 _SINGULAR = re.compile(r"\b(he|him|his|she|her|hers)\b", re.I)
@@ -43,15 +43,34 @@ def condense(question: str, history: Iterable[Any] | None, find_names: Callable[
     names = find_names(question)
     if names or not history:
         return Standalone(question, names)
-    for message in reversed(list(history)):
-        role = message.get("role") if isinstance(message, dict) else getattr(message, "type", "")
-        if role not in ("user", "human"):
+    turns = list(history)
+    for i in range(len(turns) - 1, -1, -1):
+        if _role(turns[i]) not in ("user", "human"):
             continue
-        earlier = message_text(message)
+        earlier = message_text(turns[i])
         earlier_names = find_names(earlier)
         if earlier_names:
+            if len(earlier_names) == 1 and _PLURAL.search(question):
+                earlier_names += _other_person(turns[i + 1:], earlier_names, find_names)
             return Standalone(_rewrite(question, earlier, earlier_names), earlier_names, True)
     return Standalone(question, [])
+
+
+def _role(message: Any) -> str:
+    return message.get("role") if isinstance(message, dict) else getattr(message, "type", "")
+
+
+def _other_person(replies: list, names: list[Name], find_names: Callable[[str], list[Name]]) -> list[Name]:
+    """'Which director has Johnny Depp worked with most?' ... 'Tim Burton' ... 'What did they make together?':
+    "they" is Depp and the person the reply named."""
+    for reply in replies:
+        if _role(reply) not in ("assistant", "ai"):
+            continue
+        for name in find_names(message_text(reply)):
+            if len(name.words) > 1 and looks_like_person(name) and name not in names:
+                return [name]
+        return []
+    return []
 
 
 def _rewrite(question: str, earlier: str, names: list[Name]) -> str:
