@@ -454,9 +454,10 @@ class SideIndex:
         self._lock = threading.RLock()
         self.lower_texts: dict[str, str] = {}
         self.generation = 0  # bumped on every change; caches derived from the index key on it
+        self._token_cache: dict[str, list[str]] = {}
         self.epoch = -1  # the store epoch this was loaded at
 
-    def load(self, store: Store, progress: Callable[[str], None] | None = None) -> None:
+    def load(self, store: Store) -> None:
         with self._lock:
             token = store.change_token()
             self.epoch = store.epoch
@@ -464,6 +465,7 @@ class SideIndex:
             refs = [c for c in store.chunk_refs() if c.article_id in shown]
             self.articles = shown
             self.lower_texts = {a: r.text.lower() for a, r in shown.items()}
+            self._token_cache = {}  # a rebuild keeps chunk ids but may move their offsets
             self._set_chunks(refs)
             self.token = token
 
@@ -487,9 +489,10 @@ class SideIndex:
                 for rec in store.records(ids=new, with_text=True):
                     self.articles[rec.article_id] = rec
                     self.lower_texts[rec.article_id] = rec.text.lower()
-            refs = [c for c in self.chunks if c.article_id not in gone]
-            refs += store.chunk_refs(new) if new else []
-            self._set_chunks(refs)
+            if gone or new:  # else the change was our own write, already applied
+                refs = [c for c in self.chunks if c.article_id not in gone]
+                refs += store.chunk_refs(new) if new else []
+                self._set_chunks(refs)
             self.token = token
         return True
 
@@ -515,8 +518,16 @@ class SideIndex:
         refs.sort(key=lambda c: (c.article_id, c.index))
         self.chunks = refs
         self.chunk_pos = {c.chunk_id: i for i, c in enumerate(refs)}
+        self._token_cache = {c.chunk_id: self._token_cache[c.chunk_id] for c in refs if c.chunk_id in self._token_cache}
         self._dirty = True
         self.generation += 1
+
+    def _tokens_of(self, ref: ChunkRef) -> list[str]:
+        """Tokens per chunk are kept, so a rebuild after an add tokenizes only the new chunks."""
+        tokens = self._token_cache.get(ref.chunk_id)
+        if tokens is None:
+            tokens = self._token_cache[ref.chunk_id] = tokenize(self.chunk_text(ref)) or ["_"]
+        return tokens
 
     def chunk_text(self, ref: ChunkRef) -> str:
         return self.articles[ref.article_id].text[ref.start:ref.end]
@@ -528,7 +539,7 @@ class SideIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
         with self._lock:
             if self._dirty:
-                corpus = [tokenize(self.chunk_text(c)) or ["_"] for c in self.chunks]
+                corpus = [self._tokens_of(c) for c in self.chunks]
                 self._bm25 = bm25s.BM25()
                 if corpus:
                     self._bm25.index(corpus, show_progress=False)
