@@ -333,9 +333,7 @@ class Store:
                         "s1": c.last_sentence, "title": article.title, "source": article.source} for c in chunks]
         metas = [_meta_of(it[0], len(it[2]), len(it[1])) for it in items]
         with self.guard(f"write {len(items)} article(s)"):
-            now = time.time()
-            self.meta.upsert(ids=[f"pending:{a}" for a in ids], embeddings=[[1.0]] * len(ids),
-                             metadatas=[{"kind": "pending", "article_id": a, "at": now} for a in ids])
+            self._mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate(s_emb), s_docs, s_meta)
             self._upsert(self.chunks, c_ids, np.concatenate(c_emb), c_docs, c_meta)
             # one upsert for the group's records (each record is still its own commit point): Chroma's cost is
@@ -345,8 +343,46 @@ class Store:
                 for old in it[6]:
                     if old != it[0].article_id:
                         self.delete_article(old)
-            self.meta.delete(ids=[f"pending:{a}" for a in ids])
+            self._clear_pending(ids)
         return {a: m["added_ns"] for a, m in zip(ids, metas)}
+
+    # A writer killed mid-add leaves passages without a record. Embedded, the file lock means one writer, so a
+    # marker file says "a write was interrupted: scan for orphans" (two Chroma calls per add saved). On a server,
+    # another instance may be mid-add, so each add leaves a timestamped marker record that only ages into sweepable.
+
+    @property
+    def _pending_file(self) -> Path:
+        return Path(self.settings.store) / ".askcelebs-write-in-progress"
+
+    def _mark_pending(self, ids: list[str]) -> None:
+        if not self.is_server:
+            self._pending_file.touch()
+            return
+        self.meta.upsert(ids=[f"pending:{a}" for a in ids], embeddings=[[1.0]] * len(ids),
+                         metadatas=[{"kind": "pending", "article_id": a, "at": time.time()} for a in ids])
+
+    def _clear_pending(self, ids: list[str]) -> None:
+        if not self.is_server:
+            self._pending_file.unlink(missing_ok=True)
+            return
+        self.meta.delete(ids=[f"pending:{a}" for a in ids])
+
+    def _orphans(self, committed: set[str]) -> set[str]:
+        """Article ids that have passages but no record: what interrupted adds left behind."""
+        if not self.is_server:
+            if not self._pending_file.exists():
+                return set()
+            found = {m["article_id"] for col in (self.chunks, self.sentences)
+                     for m in col.get(include=["metadatas"])["metadatas"]}
+            return found - committed
+        pending = self.meta.get(where={"kind": "pending"}, include=["metadatas"])
+        stale = set()
+        for pid, meta in zip(pending["ids"], pending["metadatas"]):
+            if time.time() - float(meta.get("at", 0)) < _STALE_PENDING_S:
+                continue  # maybe another instance's add in progress
+            stale.add(meta["article_id"])
+            self.meta.delete(ids=[pid])
+        return stale - committed
 
     def delete_article(self, article_id: str) -> None:
         with self.guard(f"remove article {article_id}"):
@@ -365,18 +401,13 @@ class Store:
         """Remove what interrupted writers left: data of never-committed adds, superseded records."""
         swept = 0
         with self.guard("sweep"):
-            pending = self.meta.get(where={"kind": "pending"}, include=["metadatas"])
             records = self.records()
-            committed = {r.article_id for r in records}
-            for pid, meta in zip(pending["ids"], pending["metadatas"]):
-                if self.is_server and time.time() - float(meta.get("at", 0)) < _STALE_PENDING_S:
-                    continue
-                aid = meta["article_id"]
-                if aid not in committed:
-                    self.chunks.delete(where={"article_id": aid})
-                    self.sentences.delete(where={"article_id": aid})
-                    swept += 1
-                self.meta.delete(ids=[pid])
+            for aid in self._orphans({r.article_id for r in records}):
+                self.chunks.delete(where={"article_id": aid})
+                self.sentences.delete(where={"article_id": aid})
+                swept += 1
+            if not self.is_server:
+                self._pending_file.unlink(missing_ok=True)
             _, hidden = visible(records)
             for aid in hidden:
                 self.delete_article(aid)
