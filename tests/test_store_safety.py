@@ -241,3 +241,21 @@ def test_model_mismatch_is_refused_until_rebuild(make_bot, tmp_path, torch_embed
     # and now the default backend is the one refused
     with pytest.raises(ModelMismatchError, match="askcelebs rebuild"):
         make_bot()
+
+
+def test_remove_killed_between_record_and_passages_is_swept_by_the_next_writer(make_bot, tmp_path):
+    from tests.conftest import SEED
+
+    bot = make_bot()
+    [seed] = bot.add(str(SEED))
+    # what a remove killed right after its first delete leaves: no record, passages still stored
+    bot.store.mark_pending([seed.article_id])
+    bot.store.articles.delete(ids=[seed.article_id])
+    reopened = make_bot()
+    assert reopened.articles() == []
+    assert reopened.store.chunks.get(where={"article_id": seed.article_id})["ids"], "leftovers exist before the sweep"
+    other = tmp_path / "other.md"
+    other.write_text("Actors Ola Brenn and Ivo Tallis became friends on the set of a 2019 thriller.")
+    assert [r.status for r in reopened.add(str(other))] == ["added"]
+    assert reopened.store.chunks.get(where={"article_id": seed.article_id})["ids"] == []
+    assert reopened.store.sentences.get(where={"article_id": seed.article_id})["ids"] == []

@@ -116,9 +116,11 @@ class AskCelebs:
 
     def _after_write(self, results: list[AddResult]) -> None:
         if any(r.status in ("added", "replaced") for r in results):
-            # not adopted as our token: another instance may have written since our refresh; the next refresh
-            # diffs against the store and loads only what we do not have yet
-            self.store.touch()
+            token = self.store.touch()
+            # On a server another instance may have written since our refresh, so the token is not adopted and the
+            # next refresh diffs against the store. Embedded, we hold the file lock: nobody else wrote.
+            if not self.store.is_server:
+                self.side.token = token
 
     def articles(self) -> list[StoredArticle]:
         """Every visible article, oldest first (texts not included)."""
@@ -151,10 +153,12 @@ class AskCelebs:
         rec = self.find(id_or_source)
         with self.store.writing():
             same_source = [a.article_id for a in self.store.records() if a.source == rec.source]
-            self.store.delete_article(rec.article_id)
-            for other in same_source:
-                self.store.delete_article(other)
-            self.side.remove([rec.article_id, *same_source])
+            ids = list(dict.fromkeys([rec.article_id, *same_source]))
+            self.store.mark_pending(ids)  # killed between record and passages: the next writer sweeps them
+            for aid in ids:
+                self.store.delete_article(aid)
+            self.store.clear_pending(ids)
+            self.side.remove(ids)
             self.store.touch()
         return rec
 

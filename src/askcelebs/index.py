@@ -333,7 +333,7 @@ class Store:
                         "s1": c.last_sentence, "title": article.title, "source": article.source} for c in chunks]
         metas = [_meta_of(it[0], len(it[2]), len(it[1])) for it in items]
         with self.guard(f"write {len(items)} article(s)"):
-            self._mark_pending(ids)
+            self.mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate(s_emb), s_docs, s_meta)
             self._upsert(self.chunks, c_ids, np.concatenate(c_emb), c_docs, c_meta)
             # one upsert for the group's records (each record is still its own commit point): Chroma's cost is
@@ -343,7 +343,7 @@ class Store:
                 for old in it[6]:
                     if old != it[0].article_id:
                         self.delete_article(old)
-            self._clear_pending(ids)
+            self.clear_pending(ids)
         return {a: m["added_ns"] for a, m in zip(ids, metas)}
 
     # A writer killed mid-add leaves passages without a record. Embedded, the file lock means one writer, so a
@@ -354,14 +354,14 @@ class Store:
     def _pending_file(self) -> Path:
         return Path(self.settings.store) / ".askcelebs-write-in-progress"
 
-    def _mark_pending(self, ids: list[str]) -> None:
+    def mark_pending(self, ids: list[str]) -> None:
         if not self.is_server:
             self._pending_file.touch()
             return
         self.meta.upsert(ids=[f"pending:{a}" for a in ids], embeddings=[[1.0]] * len(ids),
                          metadatas=[{"kind": "pending", "article_id": a, "at": time.time()} for a in ids])
 
-    def _clear_pending(self, ids: list[str]) -> None:
+    def clear_pending(self, ids: list[str]) -> None:
         if not self.is_server:
             self._pending_file.unlink(missing_ok=True)
             return
@@ -400,6 +400,8 @@ class Store:
     def sweep(self) -> int:
         """Remove what interrupted writers left: data of never-committed adds, superseded records."""
         swept = 0
+        if not self.is_server and not self._pending_file.exists():
+            return 0  # embedded, every write (add, replace, remove) finished: nothing can be left over
         with self.guard("sweep"):
             records = self.records()
             for aid in self._orphans({r.article_id for r in records}):
