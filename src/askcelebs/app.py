@@ -10,12 +10,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from .answering import extractive
 from .answering.types import Answer
@@ -23,7 +22,7 @@ from .articles import Article, from_text
 from .chat import Standalone, build_chain, condense
 from .config import Settings
 from .embedding import Embedder, get_embedder
-from .errors import AskCelebsError, InputError
+from .errors import InputError
 from .index import SideIndex, Store, StoredArticle
 from .ingest import AddResult, Ingestor, Progress
 from .people import Name, people_in_article

@@ -25,15 +25,14 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlparse
 
 import numpy as np
 
 from .articles import Article
-from .chunking import Chunk, Span
 from .config import Settings
 from .errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
 
@@ -69,9 +68,6 @@ class StoredArticle:
             d["text"] = self.text
         return d
 
-    def as_article(self) -> Article:
-        return Article(self.article_id, self.title, self.source, self.text, self.url, self.published, self.author,
-                       self.outlet, self.added_at)
 
 
 @dataclass
@@ -286,14 +282,6 @@ class Store:
         """(chunk_id, cosine similarity), best first."""
         with self.guard("vector search"):  # chroma returns fewer than k when it holds fewer: no count() first
             got = self.chunks.query(query_embeddings=[query.tolist()], n_results=k, include=["distances"])
-        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
-
-    def similar_articles(self, embedding: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
-        with self.guard("article search"):
-            n = self.articles.count()
-            if n == 0:
-                return []
-            got = self.articles.query(query_embeddings=[embedding.tolist()], n_results=min(k, n), include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
 
     def sentence_data(self, ids: list[str]) -> dict[str, tuple[int, int, np.ndarray]]:

@@ -5,8 +5,6 @@ Used to check what a language model claims to quote: a quote that cannot be loca
 
 from __future__ import annotations
 
-import re
-
 _QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'", "‚": "'",
                               "‛": "'", "′": "'", "`": "'"})
 
@@ -46,7 +44,3 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     start, last = pos[i], pos[i + len(cq) - 1]
     return start, last + 1
 
-
-def normalise_for_match(text: str) -> str:
-    canon, _ = _canonical(text)
-    return re.sub(r"\s+", " ", canon).strip().lower()
