@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -220,7 +221,8 @@ def _export(st, folder: Path, int8: bool) -> None:
                            return_tensors="pt")
         axes = {"0": "batch", "1": "tokens"}
         tmp = folder / f"model.onnx.{os.getpid()}.tmp"
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about control flow: fixed shapes are not used
             torch.onnx.export(
                 _Wrapper(bert), tuple(enc[k] for k in _INPUTS), str(tmp), input_names=list(_INPUTS),
                 output_names=["last_hidden_state"], opset_version=17, dynamo=False,
