@@ -193,3 +193,11 @@ def test_they_can_mean_the_asked_person_and_the_one_the_answer_named(seeded_bot)
     s = seeded_bot.standalone("How did they meet?", history)
     assert [n.text for n in s.names] == ["John Legend", "Kanye West"]
     assert s.question == "How did John Legend and Kanye West meet?"
+
+
+def test_what_did_they_say_prefers_reported_speech(bot):
+    sag = [a for _, a in bbc_articles(BBC_CSV) if "hilary swank" in a.text and "eastwood" in a.text]
+    bot.add_articles([(a.source, a) for a in sag])
+    answer = bot.ask("What did Hilary Swank say about Clint Eastwood at the SAG awards?")
+    assert not answer.abstained
+    assert any("i bow down to you" in c.quote or "talent beyond compare" in c.quote for c in answer.citations)

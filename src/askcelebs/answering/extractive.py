@@ -24,6 +24,15 @@ NAME_WEIGHT = 0.0
 TERM_WEIGHT = 0.10
 RANK_WEIGHT = 0.10
 PRESENT_BONUS = 0.30
+ANSWER_TYPE_BONUS = 0.10
+# Expected answer types: "What did X say about Y?" wants reported speech; "When did ...?" wants a date.
+_ASKS_SPEECH = re.compile(r"^\s*(?:what|how)\b.*\b(?:say|said|says|tell|told|call|called|describe|described|"
+                          r"praise|praised|react|reacted|respond|responded)\b", re.I)
+_SPEECH = re.compile(r"\b(?:said|says|told|tells|added|explained|wrote|tweeted|described|called)\b|[“\"]", re.I)
+_ASKS_WHEN = re.compile(r"^\s*when\b", re.I)
+_WHEN = re.compile(r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
+                   r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                   r"yesterday|ago|last (?:week|month|year))\b", re.I)
 _PRESENT_STATE = re.compile(r"\b(still|now|again|today|currently|remain|remains|anymore|no longer|these days)\b", re.I)
 _CONNECTIVE = re.compile(r"^(?:well|so|but|and|however|still|also|then|this|that|it|they|he|she|his|her|their|"
                          r"these|those|there|yet|instead|meanwhile|soon|eventually)\b", re.I)
@@ -87,6 +96,7 @@ class Weights:
     terms: float = TERM_WEIGHT
     rank: float = RANK_WEIGHT
     present: float = PRESENT_BONUS
+    answer_type: float = ANSWER_TYPE_BONUS
 
 
 WEIGHTS = Weights()
@@ -101,10 +111,11 @@ class Features:
     rank: float
     present: float
     penalty: float
+    answer_type: float = 0.0
 
     def score(self, w: Weights) -> float:
         return (w.focus * self.focus + w.full * self.full + w.names * self.names + w.terms * self.terms
-                + w.rank * self.rank + w.present * self.present - self.penalty)
+                + w.rank * self.rank + w.present * self.present + w.answer_type * self.answer_type - self.penalty)
 
 
 def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[Candidate, Features]]:
@@ -116,6 +127,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Candidate, Features]] = []
     n_pass = len(retrieval.passages)
+    wanted = _SPEECH if _ASKS_SPEECH.search(question) else _WHEN if _ASKS_WHEN.search(question) else None
     for rank, p in enumerate(retrieval.passages):
         art = p.article
         cased = is_cased(art.text)
@@ -144,7 +156,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
                 focus=float(np.dot(focus_q, emb)), full=float(np.dot(full_q, emb)), names=name_frac,
                 terms=len(terms & toks) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
                 present=float(retrieval.present_tense and bool(_PRESENT_STATE.search(text))),
-                penalty=_penalty(text),
+                penalty=_penalty(text), answer_type=float(bool(wanted and wanted.search(text))),
             )
             out.append((Candidate(art, j, start, end, 0.0, name_frac), feats))
     return out
