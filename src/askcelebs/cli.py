@@ -186,11 +186,12 @@ def chat() -> None:
 def eval_(bbc: Optional[Path] = typer.Option(None, help="Path to bbc-news.csv (default: ../shared/corpora/bbc-news.csv or ASKCELEBS_BBC_CSV)."),
           baseline: bool = typer.Option(True, help="Also run the plain LangChain pipeline for comparison."),
           as_json: bool = typer.Option(False, "--json"),
-          verbose: bool = typer.Option(False, "--show", help="Print every question with its answer.")) -> None:
+          verbose: bool = typer.Option(False, "--show", help="Print every question with its answer."),
+          questions: str = typer.Option("main", help="Question set: main, heldout, or a path to a .jsonl file.")) -> None:
     """Run the shipped evaluation set and print quality and latency figures."""
     from .evaluation import run_eval
 
-    report = run_eval(bbc_csv=bbc, baseline=baseline, show=verbose, settings_from=_state)
+    report = run_eval(bbc_csv=bbc, baseline=baseline, show=verbose, questions=questions)
     if as_json:
         out.print_json(json.dumps(report))
     else:

@@ -25,8 +25,16 @@ from .config import Settings
 QUOTE_LIMIT = 400
 
 
-def eval_questions() -> list[dict]:
-    text = resources.files("askcelebs.evalset").joinpath("questions.jsonl").read_text("utf-8")
+QUESTION_SETS = {"main": "questions.jsonl", "heldout": "heldout.jsonl"}
+
+
+def eval_questions(name: str = "main") -> list[dict]:
+    """The shipped sets: "main" (what the answerer was calibrated on) and "heldout" (written without looking at
+    answers, never tuned on), or a path to a .jsonl file of the same shape."""
+    if name in QUESTION_SETS:
+        text = resources.files("askcelebs.evalset").joinpath(QUESTION_SETS[name]).read_text("utf-8")
+    else:
+        text = Path(name).read_text("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
@@ -180,7 +188,7 @@ def run_baseline(corpus: list[tuple[str, Article]], questions: list[dict], gold:
 
 
 def run_eval(bbc_csv: Path | None = None, baseline: bool = True, show: bool = False,
-             settings_from: dict | None = None) -> dict[str, Any]:
+             questions: str = "main") -> dict[str, Any]:
     from .app import AskCelebs
 
     bbc_csv = Path(bbc_csv) if bbc_csv else default_bbc_csv()
@@ -188,7 +196,8 @@ def run_eval(bbc_csv: Path | None = None, baseline: bool = True, show: bool = Fa
         from .errors import InputError
 
         raise InputError(str(bbc_csv), "BBC corpus not found; pass --bbc PATH or set ASKCELEBS_BBC_CSV")
-    questions = eval_questions()
+    question_set = questions
+    questions = eval_questions(question_set)
     with tempfile.TemporaryDirectory(prefix="askcelebs-eval-") as tmp:
         work = Path(tmp)
         settings = Settings(store=work / "store")
@@ -202,6 +211,7 @@ def run_eval(bbc_csv: Path | None = None, baseline: bool = True, show: bool = Fa
         rows = run_askcelebs(bot, questions, gold, show)
         report: dict[str, Any] = {
             "corpus": {"articles": len(bot.articles()), "bbc_csv": str(bbc_csv), "questions": len(questions),
+                       "set": question_set,
                        "by_kind": _kinds(questions)},
             "askcelebs": score(rows, texts) | {"build_seconds": build},
             "failures": [r["id"] for r in rows if not (r["quote_hit"] or (r["kind"] == "unanswerable" and r["abstained"]))],
@@ -233,6 +243,7 @@ def _kinds(questions: list[dict]) -> dict[str, int]:
 def format_report(report: dict[str, Any]) -> str:
     a, b = report["askcelebs"], report.get("plain_langchain", {})
     lines = [f"corpus: {report['corpus']['articles']} articles, {report['corpus']['questions']} questions "
+             f"(set {report['corpus'].get('set', 'main')}) "
              f"{report['corpus']['by_kind']}", "", f"{'metric':<24}{'askcelebs':>12}{'plain LangChain':>18}"]
 
     def fmt(v: Any, pct: bool = True) -> str:
