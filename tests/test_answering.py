@@ -201,3 +201,16 @@ def test_what_did_they_say_prefers_reported_speech(bot):
     answer = bot.ask("What did Hilary Swank say about Clint Eastwood at the SAG awards?")
     assert not answer.abstained
     assert any("i bow down to you" in c.quote or "talent beyond compare" in c.quote for c in answer.citations)
+
+
+def test_present_tense_evidence_must_be_on_topic(bot):
+    bot.add_text("Singers Nia Holt and Rae Sorel share a manager. Holt recommended Sorel to her manager, who now "
+                 "represents both artists.", "Holt and Sorel", published="2017-05-14")
+    bot.add_text("Rae Sorel has left the management company that represents Nia Holt. Holt and Sorel have not "
+                 "spoken since the spring.", "Sorel leaves", published="2019-09-03")
+    bot.add_text("Nia Holt and Rae Sorel have followed each other on social media again. Fans were delighted.",
+                 "Holt and Sorel online", published="2023-03-22")
+    answer = bot.ask("Do Nia Holt and Rae Sorel currently share a manager?")
+    assert not answer.abstained
+    assert "management company" in answer.citations[0].quote, "the newest evidence about managers leads"
+    assert all("social media" not in c.quote for c in answer.citations), "an off-topic 'again' is not evidence"

@@ -46,6 +46,7 @@ class Candidate:
     end: int
     score: float
     names: float
+    on_topic: bool = True  # states the asked relation or shares a question word
 
     @property
     def text(self) -> str:
@@ -118,6 +119,12 @@ class Features:
                 + w.rank * self.rank + w.present * self.present + w.answer_type * self.answer_type - self.penalty)
 
 
+def _same_word(a: str, b: str) -> bool:
+    """manager/management, argue/argument, friend/friendship: the shorter word, less one letter, starts both."""
+    n = min(len(a), len(b))
+    return n >= 4 and a[: max(4, n - 1)] == b[: max(4, n - 1)]
+
+
 def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[Candidate, Features]]:
     names = retrieval.people.names
     name_words = {stem(w) for n in names for w in n.words}
@@ -128,6 +135,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
     out: list[tuple[Candidate, Features]] = []
     n_pass = len(retrieval.passages)
     wanted = _SPEECH if _ASKS_SPEECH.search(question) else _WHEN if _ASKS_WHEN.search(question) else None
+    relations = asked_relations(question)
     for rank, p in enumerate(retrieval.passages):
         art = p.article
         cased = is_cased(art.text)
@@ -152,13 +160,16 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
                 # passage naming everyone, a sentence naming any of them is about them
                 name_frac = 1.0 if about_them and hits else hits / len(names)
             toks = set(tokenize(text))
+            # "still/now" evidence counts only when it is about what was asked, not any sentence saying "again"
+            on_topic = (any(states(r, text) for r in relations)
+                        or any(_same_word(t, w) for t in terms for w in toks))
             feats = Features(
                 focus=float(np.dot(focus_q, emb)), full=float(np.dot(full_q, emb)), names=name_frac,
                 terms=len(terms & toks) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
-                present=float(retrieval.present_tense and bool(_PRESENT_STATE.search(text))),
+                present=float(retrieval.present_tense and on_topic and bool(_PRESENT_STATE.search(text))),
                 penalty=_penalty(text), answer_type=float(bool(wanted and wanted.search(text))),
             )
-            out.append((Candidate(art, j, start, end, 0.0, name_frac), feats))
+            out.append((Candidate(art, j, start, end, 0.0, name_frac, on_topic), feats))
     return out
 
 
@@ -211,7 +222,7 @@ def _choose(cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]
 def _with_newest(chosen: list[Candidate], cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
     """A question about the present is answered by the newest dated evidence, even if older sentences score
     higher; the older ones stay, shown as older."""
-    dated = [c for c in cands if c.article.published and c.score >= settings.min_sentence_score]
+    dated = [c for c in cands if c.article.published and c.on_topic and c.score >= settings.min_sentence_score]
     if not dated:
         return chosen
     newest = max(c.article.published for c in dated)
