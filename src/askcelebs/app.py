@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -280,7 +281,7 @@ class AskCelebs:
         _check_question(question)
         self.refresh()
         s = self.standalone(question, history)
-        retrieval = self.retrieve(s.question, names=s.names)
+        retrieval = self._retriever.retrieve(s.question, names=s.names)  # refreshed just above
         llm = self._answerer()
         if llm is None:
             ans = self._extractive(s.question, retrieval)
@@ -315,10 +316,7 @@ class AskCelebs:
 
 
 def _mention_count(name: Name, text: str) -> int:
-    import re
-
-    full = len(re.findall(re.escape(" ".join(w.capitalize() if w.islower() else w for w in name.words)), text,
-                          flags=re.I))
+    full = len(re.findall(re.escape(name.text), text, flags=re.I))
     sur = len(re.findall(rf"(?<!\w){re.escape(name.surname.capitalize())}(?!\w)", text))
     return max(full, sur)
 
