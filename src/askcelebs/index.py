@@ -33,6 +33,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .articles import Article
+from .chunking import Chunk, Span
 from .config import Settings
 from .errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
 
@@ -79,6 +80,24 @@ class ChunkRef:
     end: int
     first_sentence: int
     last_sentence: int
+
+
+@dataclass
+class ArticleWrite:
+    """One article ready to store: its text split into sentences and chunks, all embedded."""
+
+    article: Article
+    sentences: list[Span]
+    chunks: list[Chunk]
+    sentence_emb: np.ndarray
+    chunk_emb: np.ndarray
+    article_emb: np.ndarray
+    supersedes: list[str]
+
+
+def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
+    return ChunkRef(chunk_id, meta["article_id"], int(meta["i"]), int(meta["start"]), int(meta["end"]),
+                    int(meta["s0"]), int(meta["s1"]))
 
 
 def _meta_of(article: Article, n_chunks: int, n_sentences: int) -> dict[str, Any]:
@@ -275,8 +294,7 @@ class Store:
             return []
         with self.guard("read chunks"):
             got = self.chunks.get(where=where, include=["metadatas"])
-        return [ChunkRef(i, m["article_id"], int(m["i"]), int(m["start"]), int(m["end"]), int(m["s0"]), int(m["s1"]))
-                for i, m in zip(got["ids"], got["metadatas"])]
+        return [_chunk_ref(i, m) for i, m in zip(got["ids"], got["metadatas"])]
 
     def dense(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity), best first."""
@@ -300,39 +318,42 @@ class Store:
 
     # --- writes (call inside `writing()`) ------------------------------------------------------------------
 
-    def write_articles(self, items: list[tuple]) -> dict[str, int]:
+    def write_articles(self, items: list[ArticleWrite]) -> list[tuple[StoredArticle, list[ChunkRef]]]:
         """Write a group of articles: pending markers, sentences, chunks, then the article records (one write,
-        each record its own commit point), then what they supersede. Items are (article, sentences, chunks,
-        sentence_emb, chunk_emb, article_emb, supersedes). Returns each article's added_ns."""
+        each record its own commit point), then what they supersede. Returns what was stored, for the side
+        index."""
         if not items:
-            return {}
-        ids = [it[0].article_id for it in items]
-        s_ids, s_emb, s_docs, s_meta, c_ids, c_emb, c_docs, c_meta = [], [], [], [], [], [], [], []
-        for article, sentences, chunks, sentence_emb, chunk_emb, _, _ in items:
-            aid, text = article.article_id, article.text
-            s_ids += [f"{aid}:s{i}" for i in range(len(sentences))]
-            s_emb.append(sentence_emb)
-            s_docs += [text[s.start:s.end] for s in sentences]
-            s_meta += [{"article_id": aid, "i": i, "start": s.start, "end": s.end} for i, s in enumerate(sentences)]
-            c_ids += [f"{aid}:{c.index}" for c in chunks]
-            c_emb.append(chunk_emb)
-            c_docs += [text[c.start:c.end] for c in chunks]
+            return []
+        ids = [it.article.article_id for it in items]
+        s_ids, s_docs, s_meta, c_ids, c_docs, c_meta = [], [], [], [], [], []
+        for it in items:
+            aid, text = it.article.article_id, it.article.text
+            s_ids += [f"{aid}:s{i}" for i in range(len(it.sentences))]
+            s_docs += [text[s.start:s.end] for s in it.sentences]
+            s_meta += [{"article_id": aid, "i": i, "start": s.start, "end": s.end} for i, s in enumerate(it.sentences)]
+            c_ids += [f"{aid}:{c.index}" for c in it.chunks]
+            c_docs += [text[c.start:c.end] for c in it.chunks]
             c_meta += [{"article_id": aid, "i": c.index, "start": c.start, "end": c.end, "s0": c.first_sentence,
-                        "s1": c.last_sentence, "title": article.title, "source": article.source} for c in chunks]
-        metas = [_meta_of(it[0], len(it[2]), len(it[1])) for it in items]
+                        "s1": c.last_sentence, "title": it.article.title, "source": it.article.source}
+                       for c in it.chunks]
+        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences)) for it in items]
         with self.guard(f"write {len(items)} article(s)"):
             self.mark_pending(ids)
-            self._upsert(self.sentences, s_ids, np.concatenate(s_emb), s_docs, s_meta)
-            self._upsert(self.chunks, c_ids, np.concatenate(c_emb), c_docs, c_meta)
+            self._upsert(self.sentences, s_ids, np.concatenate([it.sentence_emb for it in items]), s_docs, s_meta)
+            self._upsert(self.chunks, c_ids, np.concatenate([it.chunk_emb for it in items]), c_docs, c_meta)
             # one upsert for the group's records (each record is still its own commit point): Chroma's cost is
             # mostly per call (~20 ms), so a record per call was a third of the ingest time besides embedding
-            self._upsert(self.articles, ids, np.stack([it[5] for it in items]), [it[0].text for it in items], metas)
+            self._upsert(self.articles, ids, np.stack([it.article_emb for it in items]),
+                         [it.article.text for it in items], metas)
             for it in items:
-                for old in it[6]:
-                    if old != it[0].article_id:
+                for old in it.supersedes:
+                    if old != it.article.article_id:
                         self.delete_article(old)
             self.clear_pending(ids)
-        return {a: m["added_ns"] for a, m in zip(ids, metas)}
+        refs: dict[str, list[ChunkRef]] = {aid: [] for aid in ids}
+        for cid, meta in zip(c_ids, c_meta):
+            refs[meta["article_id"]].append(_chunk_ref(cid, meta))
+        return [(_stored(aid, meta, it.article.text), refs[aid]) for aid, meta, it in zip(ids, metas, items)]
 
     # A writer killed mid-add leaves passages without a record. Embedded, the file lock means one writer, so a
     # marker file says "a write was interrupted: scan for orphans" (two Chroma calls per add saved). On a server,

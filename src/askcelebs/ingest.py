@@ -20,7 +20,7 @@ from .chunking import Chunk, Span, make_chunks, split_sentences
 from .config import Settings
 from .embedding import Embedder
 from .errors import AskCelebsError, InputError
-from .index import ChunkRef, SideIndex, Store, StoredArticle
+from .index import ArticleWrite, SideIndex, Store
 
 log = logging.getLogger(__name__)
 
@@ -197,16 +197,8 @@ class Ingestor:
                 s_emb = emb[offset:offset + len(p.sentences)]
                 offset += len(p.sentences)
                 c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
-                items.append((p, s_emb, c_emb, _mean(c_emb)))
-            added = self.store.write_articles([(p.article, p.sentences, p.chunks, s, c, a, p.supersedes)
-                                               for p, s, c, a in items])
-            for p, *_ in items:
-                rec = StoredArticle(p.article.article_id, p.article.title, p.article.source, p.article.url,
-                                    p.article.published, p.article.author, p.article.outlet, p.article.added_at,
-                                    added[p.article.article_id],
-                                    len(p.chunks), len(p.sentences), p.article.text)
-                refs = [ChunkRef(f"{rec.article_id}:{c.index}", rec.article_id, c.index, c.start, c.end,
-                                 c.first_sentence, c.last_sentence) for c in p.chunks]
+                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes))
+            for (rec, refs), p in zip(self.store.write_articles(items), group):
                 self.side.add(rec, refs, removed=p.supersedes)
                 for old in p.supersedes:
                     self.near.discard(old)
