@@ -85,10 +85,9 @@ class NearDuplicates:
             self.discard(aid)
         for aid, rec in side.articles.items():
             if aid not in self.sizes:
-                self.add(aid, rec.text)
+                self.add(aid, shingles(rec.text))
 
-    def add(self, aid: str, text: str) -> None:
-        sh = shingles(text)
+    def add(self, aid: str, sh: set[int]) -> None:
         self.sizes[aid] = len(sh)
         for h in sh:
             self.postings.setdefault(h, set()).add(aid)
@@ -98,8 +97,7 @@ class NearDuplicates:
         for posting in self.postings.values():
             posting.discard(aid)
 
-    def best(self, text: str, exclude: Iterable[str] = ()) -> tuple[str, float] | None:
-        sh = shingles(text)
+    def best(self, sh: set[int], exclude: Iterable[str] = ()) -> tuple[str, float] | None:
         if not sh:
             return None
         shared: dict[str, int] = {}
@@ -161,8 +159,9 @@ class Ingestor:
             if existing.source == article.source:
                 return AddResult(value, "unchanged", aid, existing.title, chunks=getattr(existing, "chunks", 0))
             return AddResult(value, "duplicate", aid, existing.title, detail=f"duplicate of {aid} from {existing.source}")
+        sh = shingles(article.text)
         if not force:
-            near = self.near.best(article.text, exclude=same_source)
+            near = self.near.best(sh, exclude=same_source)
             if near and near[1] >= NEAR_DUPLICATE_JACCARD:
                 other = self.side.articles.get(near[0])
                 title = other.title if other else near[0]
@@ -174,7 +173,7 @@ class Ingestor:
         result = AddResult(value, status, aid, article.title, chunks=len(chunks),
                            detail=f"replaces {', '.join(same_source)}" if same_source else "")
         batch.append(Prepared(article, sentences, chunks, same_source, result))
-        self.near.add(aid, article.text)
+        self.near.add(aid, sh)
         return result
 
     def write(self, batch: list[Prepared], progress: Progress | None = None) -> None:
@@ -184,7 +183,7 @@ class Ingestor:
         for group in _groups(batch):
             texts = [p.article.text[s.start:s.end] for p in group for s in p.sentences]
 
-            def tick(n: int, _base=done) -> None:
+            def tick(n: int) -> None:
                 nonlocal done
                 done += n
                 if progress:
