@@ -32,7 +32,6 @@ class Passage:
     ref: ChunkRef
     article: StoredArticle
     fused: float
-    dense: float = 0.0
     people_hits: int = 0
 
     @property
@@ -69,7 +68,7 @@ class Retrieval:
     passages: list[Passage]
     people: PeopleCheck
     present_tense: bool
-    focus_embedding: np.ndarray | None = None  # the question with names masked: what is asked about them
+    focus_embedding: np.ndarray  # the question with names masked: what is asked about them
 
 
 def mask_names(question: str, names: list[Name]) -> str:
@@ -122,12 +121,10 @@ class HybridRetriever:
         focus = mask_names(question, names)
         focus_emb = self.embedder.embed_one(focus) if focus != question else q_emb
         fused: dict[int, float] = {}
-        dense_sim: dict[int, float] = {}
         pos = self.side.chunk_pos
-        dense = [(pos[cid], sim) for cid, sim in self.store.dense(q_emb, cfg.k_dense) if cid in pos]
-        for rank, (i, sim) in enumerate(dense):
+        dense = [pos[cid] for cid, _ in self.store.dense(q_emb, cfg.k_dense) if cid in pos]
+        for rank, i in enumerate(dense):
             fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
-            dense_sim[i] = sim
         for rank, (i, _) in enumerate(self.side.bm25(tokenize(question), cfg.k_bm25)):
             fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
         if people.required and people.together:
@@ -140,7 +137,7 @@ class HybridRetriever:
         for i, score in fused.items():
             ref = self.side.chunks[i]
             art = self.side.articles[ref.article_id]
-            p = Passage(ref, art, score, dense_sim.get(i, 0.0))
+            p = Passage(ref, art, score)
             if names:
                 p.people_hits = self._people_hits(names, p, ref.article_id in people.together)
             passages.append(p)

@@ -45,7 +45,6 @@ class Candidate:
     start: int
     end: int
     score: float
-    names: float
     on_topic: bool = True  # states the asked relation or shares a question word
 
     @property
@@ -130,7 +129,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
     name_words = {stem(w) for n in names for w in n.words}
     terms = {t for t in tokenize(question) if t not in name_words}
     full_q = retrieval.query_embedding
-    focus_q = retrieval.focus_embedding if retrieval.focus_embedding is not None else full_q
+    focus_q = retrieval.focus_embedding
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Candidate, Features]] = []
     n_pass = len(retrieval.passages)
@@ -169,7 +168,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
                 present=float(retrieval.present_tense and on_topic and bool(_PRESENT_STATE.search(text))),
                 penalty=_penalty(text), answer_type=float(bool(wanted and wanted.search(text))),
             )
-            out.append((Candidate(art, j, start, end, 0.0, name_frac, on_topic), feats))
+            out.append((Candidate(art, j, start, end, 0.0, on_topic), feats))
     return out
 
 
