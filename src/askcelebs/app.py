@@ -63,6 +63,7 @@ class AskCelebs:
         self._ingestor = Ingestor(settings, self.store, self.side, self.embedder)
         self._retriever = HybridRetriever(settings, self.store, self.side, self.embedder, self.known_people)
         self._coverage_cache: tuple[int, Any] | None = None
+        self._people_cache: dict[str, list[tuple[Name, int]]] = {}
         self._chain = build_chain(self)
         self._llm_spec = llm if llm is not None else settings.llm
         self._llm = None
@@ -200,13 +201,16 @@ class AskCelebs:
         mentions: Counter[tuple[str, ...]] = Counter()
         pairs: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
         all_names: dict[tuple[str, ...], Name] = {}
-        for rec in list(self.side.articles.values()):
-            names = people_in_article(rec.text)
+        articles = dict(self.side.articles)
+        # detection is per article and articles never change: only new ones are scanned after an add
+        cache = self._people_cache
+        self._people_cache = {aid: cache[aid] if aid in cache else _people_of(rec.text)
+                              for aid, rec in articles.items()}
+        for found in self._people_cache.values():
             shown = []
-            for n in names:
+            for n, m in found:
                 all_names.setdefault(n.words, n)
                 counts[n.words] += 1
-                m = _mention_count(n, rec.text)
                 mentions[n.words] += m
                 if m >= 2:
                     shown.append(n.words)
@@ -214,11 +218,12 @@ class AskCelebs:
                 for b in shown[i + 1:]:
                     pairs[tuple(sorted((a, b)))] += 1
         # "Singers Corinne Vale" (a capitalised word at a sentence start) is Corinne Vale
-        longer = {w for w in all_names for o in all_names if len(o) < len(w) and w[-len(o):] == o}
+        longer = {w for w in all_names if any(w[k:] in all_names for k in range(1, len(w)))}
         for w in longer:
             all_names.pop(w)
         display = [w for w, _ in mentions.most_common() if mentions[w] >= 2 and w in all_names]
-        known = [all_names[w] for w in display] + [all_names[w] for w in all_names if w not in set(display)]
+        shown_set = set(display)
+        known = [all_names[w] for w in display] + [all_names[w] for w in all_names if w not in shown_set]
         coverage = Coverage(
             people=[(all_names[w].text, counts[w]) for w in display],
             pairs=[(all_names[a].text, all_names[b].text, n) for (a, b), n in pairs.most_common()
@@ -313,6 +318,11 @@ class AskCelebs:
 
                 self._llm = LLMAnswerer.from_spec(self._llm_spec, self.settings)
         return self._llm
+
+
+def _people_of(text: str) -> list[tuple[Name, int]]:
+    """People named in one article, each with how often it refers to them."""
+    return [(n, _mention_count(n, text)) for n in people_in_article(text)]
 
 
 def _mention_count(name: Name, text: str) -> int:
