@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import askcelebs
 from askcelebs import AskCelebs
-from askcelebs.evaluation import bbc_articles
+from askcelebs.evaluation import bbc_articles, fixture_paths
 
 from .conftest import BBC_CSV, SEED
 
@@ -155,9 +155,9 @@ def test_shipped_evaluation_meets_its_goals():
 
     report = run_eval(baseline=False)["askcelebs"]
     assert report["verbatim_rate"] == 1.0
-    assert report["quote_hit"] >= 0.80
+    assert report["quote_hit"] >= 0.90
     assert report["abstention_precision"] >= 0.90
-    assert report["abstention_recall"] >= 0.70
+    assert report["abstention_recall"] >= 0.80
     assert report["mean_quote_chars"] <= 300
     assert report["hit@1"] >= 0.90
 
@@ -214,3 +214,55 @@ def test_present_tense_evidence_must_be_on_topic(bot):
     assert not answer.abstained
     assert "management company" in answer.citations[0].quote, "the newest evidence about managers leads"
     assert all("social media" not in c.quote for c in answer.citations), "an off-topic 'again' is not evidence"
+
+
+def test_after_a_who_question_they_includes_the_person_the_answer_named(bot):
+    queen = [a for _, a in bbc_articles(BBC_CSV) if a.text.startswith("queen recruit singer for new tour")]
+    bot.add_articles([(a.source, a) for a in queen])
+    history = [{"role": "user", "content": "Who is replacing Freddie Mercury when Queen go on tour?"},
+               {"role": "assistant", "content": "Former Free and Bad Company singer Paul Rodgers, touring with "
+                                                "Brian May and Roger Taylor."}]
+    answer = bot.ask("How did they end up teaming up?", history=history)
+    assert "Paul Rodgers" in answer.people and "Former Free" not in answer.people
+    assert not answer.abstained
+    # the sentence names nobody ("they teamed up again"), but its article names everyone asked about
+    assert "they teamed up again for a concert" in answer.citations[0].quote
+    assert_verbatim(bot, answer)
+
+
+def test_a_still_question_is_answered_by_the_end_of_the_relationship(bot):
+    for path in fixture_paths():  # incl. Rafe Dunmore recording with Ines Kowalczyk (2020), then their split (2022)
+        bot.add(str(path))
+    answer = bot.ask("Is Rafe Dunmore still working with producer Ines Kowalczyk?")
+    assert not answer.abstained
+    assert answer.text.startswith("As of 8 November 2022")
+    assert any("have ended their collaboration" in c.quote for c in answer.citations)
+
+
+def test_now_in_an_older_article_does_not_outrank_the_newest_one(bot):
+    for path in fixture_paths():  # dated articles about Corinne Vale and Juno Castellane, 2017, 2019 and 2023
+        bot.add(str(path))
+    answer = bot.ask("Are Corinne Vale and Juno Castellane currently planning to perform together?")
+    assert not answer.abstained
+    assert any("planning a joint tour of Europe" in c.quote for c in answer.citations)
+    # 2019's "will be performed live again" said nothing about today once a 2023 article is at hand
+    assert all(c.published.year == 2023 for c in answer.citations)
+
+
+def test_quotes_never_repeat_each_other(bot):
+    bot.add_text("Singers Ada Penn and Lou Carver fell out over a songwriting credit. Both singers have unfollowed "
+                 "each other on social media. Neither singer has said whether their duet will be performed live "
+                 "again.", "Penn and Carver feud", published="2019-09-03")
+    bot.add_text("Ada Penn and Lou Carver are friends again. The two singers reconciled at a charity concert in "
+                 "Lisbon in February. The pair have followed each other on social media again. The singers are "
+                 "planning a joint tour of Europe in 2024.", "Penn and Carver reunite", published="2023-03-22")
+    answer = bot.ask("Are Ada Penn and Lou Carver currently planning to perform together?")
+    spans = [(c.article_id, c.start, c.end) for c in answer.citations]
+    assert len(spans) > 1
+    assert all(a1 != a2 or e1 <= s2 or e2 <= s1 for i, (a1, s1, e1) in enumerate(spans) for a2, s2, e2 in spans[i + 1:])
+
+
+def test_what_did_they_argue_about_cites_what_the_argument_was_over(seeded_bot):
+    answer = seeded_bot.ask("What did they argue about?", history=HISTORY)
+    assert not answer.abstained
+    assert "feud over President Trump" in answer.citations[0].quote

@@ -14,10 +14,11 @@ from typing import Any, Callable, Iterable
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .index import tokenize
-from .people import Name, looks_like_person
+from .people import Name, looks_like_person, without_roles
 
 _PLURAL = re.compile(r"\b(they|them|their|theirs|the two|the pair|the duo|the couple)\b", re.I)
 _SINGULAR = re.compile(r"\b(he|him|his|she|her|hers)\b", re.I)
+_ASKS_WHO = re.compile(r"\s*(?:who|whom|whose|which)\b", re.I)
 _POSSESSIVE = {"their", "theirs", "his", "hers"}
 
 
@@ -50,8 +51,9 @@ def condense(question: str, history: Iterable[Any] | None, find_names: Callable[
         earlier = message_text(turns[i])
         earlier_names = find_names(earlier)
         if earlier_names:
-            if len(earlier_names) == 1 and _PLURAL.search(question):
-                earlier_names += _other_person(turns[i + 1:], earlier_names, find_names)
+            if _PLURAL.search(question) and (len(earlier_names) == 1 or _ASKS_WHO.match(earlier)):
+                # "they" takes in the person the reply named, when one was asked for or only one was known
+                earlier_names = earlier_names + _other_person(turns[i + 1:], earlier_names, find_names)
             return Standalone(_rewrite(question, earlier, earlier_names), earlier_names, True)
     return Standalone(question, [])
 
@@ -66,7 +68,7 @@ def _other_person(replies: list, names: list[Name], find_names: Callable[[str], 
     for reply in replies:
         if _role(reply) not in ("assistant", "ai"):
             continue
-        for name in find_names(message_text(reply)):
+        for name in map(without_roles, find_names(message_text(reply))):
             if len(name.words) > 1 and looks_like_person(name) and name not in names:
                 return [name]
         return []

@@ -81,6 +81,15 @@ def looks_like_person(name: Name, surface: str = "") -> bool:
     return not name.acronym and not any(w in _NOT_PERSON for w in name.words)
 
 
+def without_roles(name: Name) -> Name:
+    """"Former Free" (from "Former Free and Bad Company singer Paul Rodgers") -> "Free"; "Singer Paul Rodgers" ->
+    "Paul Rodgers"."""
+    words = name.words
+    while words and words[0] in _ROLES:
+        words = words[1:]
+    return Name(words, name.acronym)
+
+
 def _strip_possessive(word: str) -> str:
     return re.sub(r"(?:['’]s|['’])$", "", word)
 

@@ -73,9 +73,10 @@ class Retrieval:
 
 def mask_names(question: str, names: list[Name]) -> str:
     """'How did John Legend and Kanye West meet?' -> 'How did they meet?': names inflate similarity to any
-    sentence that merely mentions the people; the rest of the question says what is asked."""
+    sentence that merely mentions the people; the rest of the question says what is asked. One-word names
+    (Queen, Busted) are masked too; organisations and titles ("The Wall Street Journal", "SAG") are the topic."""
     out = question
-    for name in (n for n in names if looks_like_person(n)):
+    for name in (n for n in names if looks_like_person(n) or (len(n.words) == 1 and not n.acronym)):
         pattern = r"(?<!\w)" + r"(?:\s*['’]?\s?s)?\s+".join(re.escape(w) for w in name.words) + r"(?:['’]s)?(?!\w)"
         out = re.sub(pattern, "\x00", out, flags=re.I)
     out = re.sub(r"\x00(?:\s*(?:,|and|&)\s*\x00)+", "the two", out)

@@ -30,10 +30,15 @@ _ASKS_SPEECH = re.compile(r"^\s*(?:what|how)\b.*\b(?:say|said|says|tell|told|cal
                           r"praise|praised|react|reacted|respond|responded)\b", re.I)
 _SPEECH = re.compile(r"\b(?:said|says|told|tells|added|explained|wrote|tweeted|described|called)\b|[“\"]", re.I)
 _ASKS_WHEN = re.compile(r"^\s*when\b", re.I)
+_ASKS_TOPIC = re.compile(r"^\s*what\b.*\b(?:about|over)\s*\??\s*$", re.I)  # "What did they argue about?"
+_TOPIC = re.compile(r"\b(?:about|over)\b", re.I)
 _WHEN = re.compile(r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
                    r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                    r"yesterday|ago|last (?:week|month|year))\b", re.I)
 _PRESENT_STATE = re.compile(r"\b(still|now|again|today|currently|remain|remains|anymore|no longer|these days)\b", re.I)
+# a persistence question ("still ...?") is also answered by the event that changed the state
+_STATE_CHANGE = re.compile(r"\b(ended|ends|split|splits|broke up|break-up|parted|quit|reunited|reconciled|"
+                           r"divorced|separated)\b", re.I)
 _CONNECTIVE = re.compile(r"^(?:well|so|but|and|however|still|also|then|this|that|it|they|he|she|his|her|their|"
                          r"these|those|there|yet|instead|meanwhile|soon|eventually)\b", re.I)
 
@@ -72,7 +77,8 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
     chosen = _choose(cands, settings)
     if retrieval.present_tense:
         chosen = _with_newest(chosen, cands, settings)
-    quotes = [_widen(c, spans, settings.max_quote_chars) for c in chosen]
+    taken = {(c.article.article_id, c.index) for c in chosen}
+    quotes = [_widen(c, spans, settings.max_quote_chars, taken) for c in chosen]
     return compose(base, quotes, retrieval.present_tense)
 
 
@@ -133,14 +139,20 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Candidate, Features]] = []
     n_pass = len(retrieval.passages)
-    wanted = _SPEECH if _ASKS_SPEECH.search(question) else _WHEN if _ASKS_WHEN.search(question) else None
+    wanted = (_SPEECH if _ASKS_SPEECH.search(question) else _WHEN if _ASKS_WHEN.search(question)
+              else _TOPIC if _ASKS_TOPIC.search(question) else None)
     relations = asked_relations(question)
+    # "now" in a 2019 article says nothing about today when a 2023 article is at hand
+    together = retrieval.people.together
+    newest = max((p.article.published for p in retrieval.passages
+                  if p.article.published and (not names or p.article.article_id in together)), default=None)
     for rank, p in enumerate(retrieval.passages):
         art = p.article
         cased = is_cased(art.text)
         low = art.text.lower()
         has_name = {n.text: article_mentions(n, low) for n in names}
-        about_them = p.people_hits == len(names)
+        # news style names the people once, then says "they": in an article naming everyone, a sentence is about them
+        about_them = p.people_hits == len(names) or art.article_id in together
         for j in range(p.ref.first_sentence, p.ref.last_sentence):
             key = (art.article_id, j)
             if key in seen or key not in spans:
@@ -165,7 +177,8 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
             feats = Features(
                 focus=float(np.dot(focus_q, emb)), full=float(np.dot(full_q, emb)), names=name_frac,
                 terms=len(terms & toks) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
-                present=float(retrieval.present_tense and on_topic and bool(_PRESENT_STATE.search(text))),
+                present=float(retrieval.present_tense and on_topic and art.published in (None, newest)
+                              and bool(_PRESENT_STATE.search(text) or _STATE_CHANGE.search(text))),
                 penalty=_penalty(text), answer_type=float(bool(wanted and wanted.search(text))),
             )
             out.append((Candidate(art, j, start, end, 0.0, on_topic), feats))
@@ -236,13 +249,15 @@ def _widened_text(c: Candidate, spans, limit: int) -> str:
     return art.text[start:end]
 
 
-def _widen(c: Candidate, spans, limit: int) -> tuple[StoredArticle, int, int, float]:
-    """A short or dangling sentence ("Well, cousins.") takes its preceding sentence along, if it fits."""
+def _widen(c: Candidate, spans, limit: int, taken=frozenset()) -> tuple[StoredArticle, int, int, float]:
+    """A short or dangling sentence ("Well, cousins.") takes its preceding sentence along, if it fits and is not
+    quoted on its own already."""
     start, end = c.start, c.end
     text = c.text
     if len(text) < 70 or _CONNECTIVE.match(text):
         prev = spans.get((c.article.article_id, c.index - 1))
-        if prev and "\n" not in c.article.text[prev[1]:start] and end - prev[0] <= limit:
+        fits = prev and "\n" not in c.article.text[prev[1]:start] and end - prev[0] <= limit
+        if fits and (c.article.article_id, c.index - 1) not in taken:
             start = prev[0]
     return c.article, start, end, c.score
 
