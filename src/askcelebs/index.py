@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 ARTICLES, CHUNKS, SENTENCES, META = "askcelebs_articles", "askcelebs_chunks", "askcelebs_sentences", "askcelebs_meta"
 SCHEMA = 1
+# The vector index is approximate; with Chroma's default ef_search (100) two builds of the same articles rank the
+# 40 dense candidates differently, and answers change with them. At 200 the search is exact at our sizes.
+EF_SEARCH = 200
 _STALE_PENDING_S = 3600  # on a shared server, only sweep leftovers this old (another writer may be mid-add)
 
 
@@ -183,7 +186,11 @@ class Store:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
     def _collection(self, name: str):
-        return self.client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        hnsw = {"space": "cosine", "ef_search": EF_SEARCH}
+        col = self.client.get_or_create_collection(name, configuration={"hnsw": hnsw}, embedding_function=None)
+        if (col.configuration.get("hnsw") or {}).get("ef_search", EF_SEARCH) < EF_SEARCH:
+            col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})  # a store made before: same answers
+        return col
 
     @contextmanager
     def guard(self, what: str) -> Iterator[None]:
