@@ -187,7 +187,7 @@ def eval_(bbc: Optional[Path] = typer.Option(None, help="Path to bbc-news.csv (d
           baseline: bool = typer.Option(True, help="Also run the plain LangChain pipeline for comparison."),
           as_json: bool = typer.Option(False, "--json"),
           verbose: bool = typer.Option(False, "--show", help="Print every question with its answer."),
-          questions: str = typer.Option("main", help="Question set: main, heldout, or a path to a .jsonl file.")) -> None:
+          questions: str = typer.Option("main", help="Question set: main, heldout, heldout2, or a path to a .jsonl file.")) -> None:
     """Run the shipped evaluation set and print quality and latency figures."""
     from .evaluation import run_eval
 

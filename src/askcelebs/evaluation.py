@@ -25,12 +25,12 @@ from .config import Settings
 QUOTE_LIMIT = 400
 
 
-QUESTION_SETS = {"main": "questions.jsonl", "heldout": "heldout.jsonl"}
+QUESTION_SETS = {"main": "questions.jsonl", "heldout": "heldout.jsonl", "heldout2": "heldout2.jsonl"}
 
 
 def eval_questions(name: str = "main") -> list[dict]:
-    """The shipped sets: "main" (what the answerer was calibrated on) and "heldout" (written without looking at
-    answers, never tuned on), or a path to a .jsonl file of the same shape."""
+    """The shipped sets: "main" (what the answerer was calibrated on), "heldout" and "heldout2" (each written
+    without looking at answers, never tuned on), or a path to a .jsonl file of the same shape."""
     if name in QUESTION_SETS:
         text = resources.files("askcelebs.evalset").joinpath(QUESTION_SETS[name]).read_text("utf-8")
     else:
