@@ -266,3 +266,9 @@ def test_what_did_they_argue_about_cites_what_the_argument_was_over(seeded_bot):
     answer = seeded_bot.ask("What did they argue about?", history=HISTORY)
     assert not answer.abstained
     assert "feud over President Trump" in answer.citations[0].quote
+
+
+def test_still_friends_leads_with_how_they_get_along_now(seeded_bot):
+    # "getting along" states the friendship asked about, and "still" says it holds today
+    answer = seeded_bot.ask("Are John Legend and Kanye West still friends?")
+    assert "still getting along fine" in answer.citations[0].quote

@@ -142,6 +142,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
     wanted = (_SPEECH if _ASKS_SPEECH.search(question) else _WHEN if _ASKS_WHEN.search(question)
               else _TOPIC if _ASKS_TOPIC.search(question) else None)
     relations = asked_relations(question)
+    relation_terms = {t for t in terms if any(r.asked.search(t) for r in relations)}
     # "now" in a 2019 article says nothing about today when a 2023 article is at hand
     together = retrieval.people.together
     newest = max((p.article.published for p in retrieval.passages
@@ -172,11 +173,13 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
                 name_frac = 1.0 if about_them and hits else hits / len(names)
             toks = set(tokenize(text))
             # "still/now" evidence counts only when it is about what was asked, not any sentence saying "again"
-            on_topic = (any(states(r, text) for r in relations)
-                        or any(_same_word(t, w) for t in terms for w in toks))
+            stated = any(states(r, text) for r in relations)
+            on_topic = stated or any(_same_word(t, w) for t in terms for w in toks)
+            # "getting along" answers "still friends?": the asked relation's words count as matched when it is stated
+            matched = (terms & toks) | (relation_terms if stated else set())
             feats = Features(
                 focus=float(np.dot(focus_q, emb)), full=float(np.dot(full_q, emb)), names=name_frac,
-                terms=len(terms & toks) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
+                terms=len(matched) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
                 present=float(retrieval.present_tense and on_topic and art.published in (None, newest)
                               and bool(_PRESENT_STATE.search(text) or _STATE_CHANGE.search(text))),
                 penalty=_penalty(text), answer_type=float(bool(wanted and wanted.search(text))),
