@@ -148,9 +148,7 @@ class Store:
         self.epoch = 0  # bumped when the collections were recreated (a rebuild elsewhere) and reopened here
         with self.guard("open"):
             self.client = self._connect()
-            self.articles = self._collection(ARTICLES)
-            self.chunks = self._collection(CHUNKS)
-            self.sentences = self._collection(SENTENCES)
+            self._open_collections()
             self.meta = self._collection(META)
             self._batch = max(1, min(self.client.get_max_batch_size(), 2000))
         self._check_identity(check_model)
@@ -279,10 +277,13 @@ class Store:
 
     def _reopen(self) -> None:
         with self.guard("reopen collections"):
-            self.articles = self._collection(ARTICLES)
-            self.chunks = self._collection(CHUNKS)
-            self.sentences = self._collection(SENTENCES)
+            self._open_collections()
         self.epoch += 1
+
+    def _open_collections(self) -> None:
+        self.articles = self._collection(ARTICLES)
+        self.chunks = self._collection(CHUNKS)
+        self.sentences = self._collection(SENTENCES)
 
     def records(self, ids: list[str] | None = None, with_text: bool = False) -> list[StoredArticle]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -532,12 +533,10 @@ class SideIndex:
             gone = set(self.articles) - set(shown)
             new = [a for a in shown if a not in self.articles]
             for aid in gone:
-                self.articles.pop(aid, None)
-                self.lower_texts.pop(aid, None)
+                self._drop(aid)
             if new:
                 for rec in store.records(ids=new, with_text=True):
-                    self.articles[rec.article_id] = rec
-                    self.lower_texts[rec.article_id] = rec.text.lower()
+                    self._put(rec)
             if gone or new:  # else the change was our own write, already applied
                 refs = [c for c in self.chunks if c.article_id not in gone]
                 refs += store.chunk_refs(new) if new else []
@@ -548,8 +547,7 @@ class SideIndex:
     def add(self, rec: StoredArticle, refs: list[ChunkRef], removed: Iterable[str] = ()) -> None:
         with self._lock:
             self.remove(removed)
-            self.articles[rec.article_id] = rec
-            self.lower_texts[rec.article_id] = rec.text.lower()
+            self._put(rec)
             self._set_chunks(self.chunks + refs)
 
     def remove(self, article_ids: Iterable[str]) -> None:
@@ -558,9 +556,16 @@ class SideIndex:
             return
         with self._lock:
             for aid in ids:
-                self.articles.pop(aid, None)
-                self.lower_texts.pop(aid, None)
+                self._drop(aid)
             self._set_chunks([c for c in self.chunks if c.article_id not in ids])
+
+    def _put(self, rec: StoredArticle) -> None:
+        self.articles[rec.article_id] = rec
+        self.lower_texts[rec.article_id] = rec.text.lower()
+
+    def _drop(self, article_id: str) -> None:
+        self.articles.pop(article_id, None)
+        self.lower_texts.pop(article_id, None)
 
     def _set_chunks(self, refs: list[ChunkRef]) -> None:
         refs = [c for c in refs if c.article_id in self.articles]
@@ -585,9 +590,9 @@ class SideIndex:
         """(position in self.chunks, score), best first; the BM25 model is rebuilt lazily after a change."""
         import bm25s
 
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
         with self._lock:
             if self._dirty:
+                logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
                 corpus = [self._tokens_of(c) for c in self.chunks]
                 self._bm25 = bm25s.BM25()
                 if corpus:

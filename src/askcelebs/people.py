@@ -76,7 +76,7 @@ class Name:
         return self.text
 
 
-def looks_like_person(name: Name, surface: str = "") -> bool:
+def looks_like_person(name: Name) -> bool:
     """"The Wall Street Journal", "SAG", "Grammy Awards" are what a question asks about, not who."""
     return not name.acronym and not any(w in _NOT_PERSON for w in name.words)
 
@@ -84,10 +84,13 @@ def looks_like_person(name: Name, surface: str = "") -> bool:
 def without_roles(name: Name) -> Name:
     """"Former Free" (from "Former Free and Bad Company singer Paul Rodgers") -> "Free"; "Singer Paul Rodgers" ->
     "Paul Rodgers"."""
-    words = name.words
-    while words and words[0] in _ROLES:
+    return Name(_drop_roles(name.words), name.acronym)
+
+
+def _drop_roles(words: tuple[str, ...]) -> tuple[str, ...]:
+    while words and words[0].lower() in _ROLES:
         words = words[1:]
-    return Name(words, name.acronym)
+    return words
 
 
 def _strip_possessive(word: str) -> str:
@@ -149,9 +152,15 @@ def _resolve_partial(names: list[Name], known: Iterable[Name]) -> list[Name]:
 
 
 @lru_cache(maxsize=4096)
-def _full_pattern(words: tuple[str, ...]) -> re.Pattern:
+def _full_pattern(words: tuple[str, ...], possessive: bool = False) -> re.Pattern:
     sep = r"(?:\s*['’]?\s?s)?\s+"  # "ocean's twelve", "ocean s twelve"
-    return re.compile(r"(?<!\w)" + sep.join(re.escape(w) for w in words) + r"(?!\w)", re.I)
+    tail = r"(?:['’]s)?" if possessive else ""
+    return re.compile(r"(?<!\w)" + sep.join(re.escape(w) for w in words) + tail + r"(?!\w)", re.I)
+
+
+def name_pattern(name: Name, possessive: bool = False) -> re.Pattern:
+    """The name in full, case-insensitively, with its possessive ("West's") when asked for."""
+    return _full_pattern(name.words, possessive)
 
 
 @lru_cache(maxsize=4096)
@@ -195,9 +204,7 @@ def people_in_article(text: str) -> list[Name]:
         run = match.group(0)
         if run.split()[0] in ("The", "A", "An"):
             continue
-        words = _clean_run(run.split("'s")[0].split("’s")[0])
-        while words and words[0].lower() in _ROLES:
-            words = words[1:]
+        words = _drop_roles(_clean_run(run.split("'s")[0].split("’s")[0]))
         if not 2 <= len(words) <= 3:
             continue
         lw = tuple(w.lower() for w in words)

@@ -19,7 +19,8 @@ from pydantic import ConfigDict
 from .config import Settings
 from .embedding import Embedder
 from .index import ChunkRef, SideIndex, Store, StoredArticle, tokenize
-from .people import Name, article_mentions, is_cased, looks_like_person, names_in_question, passage_mentions
+from .people import (Name, article_mentions, is_cased, looks_like_person, name_pattern, names_in_question,
+                     passage_mentions)
 
 _PRESENT = re.compile(r"\b(still|now|anymore|any more|currently|these days|today|nowadays|latest|recently|at the moment|"
                       r"right now|as of)\b", re.I)
@@ -49,8 +50,7 @@ class PeopleCheck:
 
     names: list[Name]
     found: dict[str, int] = field(default_factory=dict)  # name -> number of articles naming it
-    together: set[str] = field(default_factory=set)  # article ids naming all required names
-    required: list[Name] = field(default_factory=list)
+    together: set[str] = field(default_factory=set)  # article ids naming all the names
 
     @property
     def missing(self) -> list[Name]:
@@ -58,7 +58,7 @@ class PeopleCheck:
 
     @property
     def ok(self) -> bool:
-        return not self.missing and (not self.required or bool(self.together))
+        return not self.missing and (not self.names or bool(self.together))
 
 
 @dataclass
@@ -77,8 +77,7 @@ def mask_names(question: str, names: list[Name]) -> str:
     (Queen, Busted) are masked too; organisations and titles ("The Wall Street Journal", "SAG") are the topic."""
     out = question
     for name in (n for n in names if looks_like_person(n) or (len(n.words) == 1 and not n.acronym)):
-        pattern = r"(?<!\w)" + r"(?:\s*['’]?\s?s)?\s+".join(re.escape(w) for w in name.words) + r"(?:['’]s)?(?!\w)"
-        out = re.sub(pattern, "\x00", out, flags=re.I)
+        out = name_pattern(name, possessive=True).sub("\x00", out)
     out = re.sub(r"\x00(?:\s*(?:,|and|&)\s*\x00)+", "the two", out)
     if out.count("\x00") == 2:  # "What did Legend say about West" -> "What did one say about the other"
         out = out.replace("\x00", "one", 1).replace("\x00", "the other", 1)
@@ -108,7 +107,6 @@ class HybridRetriever:
         for name in names:
             hits = {aid for aid, text in self.side.lower_texts.items() if article_mentions(name, text)}
             check.found[name.text] = len(hits)
-            check.required.append(name)
             per_name[name.text] = hits
         check.together = set.intersection(*per_name.values()) if per_name else set()
         return check
@@ -128,7 +126,7 @@ class HybridRetriever:
             fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
         for rank, (i, _) in enumerate(self.side.bm25(tokenize(question), cfg.k_bm25)):
             fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
-        if people.required and people.together:
+        if people.together:
             # Passages of articles naming everyone are candidates even if neither ranker found them.
             for i, ref in enumerate(self.side.chunks):
                 if ref.article_id in people.together:

@@ -35,10 +35,11 @@ _TOPIC = re.compile(r"\b(?:about|over)\b", re.I)
 _WHEN = re.compile(r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
                    r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                    r"yesterday|ago|last (?:week|month|year))\b", re.I)
-_PRESENT_STATE = re.compile(r"\b(still|now|again|today|currently|remain|remains|anymore|no longer|these days)\b", re.I)
-# a persistence question ("still ...?") is also answered by the event that changed the state
-_STATE_CHANGE = re.compile(r"\b(ended|ends|split|splits|broke up|break-up|parted|quit|reunited|reconciled|"
-                           r"divorced|separated)\b", re.I)
+# Present-state evidence: words of the present, and (a "still ...?" is also answered by it) the event that changed
+# the state.
+_PRESENT_STATE = re.compile(r"\b(still|now|again|today|currently|remain|remains|anymore|no longer|these days|"
+                            r"ended|ends|split|splits|broke up|break-up|parted|quit|reunited|reconciled|divorced|"
+                            r"separated)\b", re.I)
 _CONNECTIVE = re.compile(r"^(?:well|so|but|and|however|still|also|then|this|that|it|they|he|she|his|her|their|"
                          r"these|those|there|yet|instead|meanwhile|soon|eventually)\b", re.I)
 
@@ -181,7 +182,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
                 focus=float(np.dot(focus_q, emb)), full=float(np.dot(full_q, emb)), names=name_frac,
                 terms=len(matched) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
                 present=float(retrieval.present_tense and on_topic and art.published in (None, newest)
-                              and bool(_PRESENT_STATE.search(text) or _STATE_CHANGE.search(text))),
+                              and bool(_PRESENT_STATE.search(text))),
                 penalty=_penalty(text), answer_type=float(bool(wanted and wanted.search(text))),
             )
             out.append((Candidate(art, j, start, end, 0.0, on_topic), feats))
