@@ -44,6 +44,13 @@ def guarded(seeded_bot):
     return seeded_bot, Baseline(seeded_bot)
 
 
+def _seed_store(make_bot, name: str = "store", **settings):
+    """A store holding the seed article, built with these settings, and its baseline."""
+    bot = make_bot(name, **settings)
+    assert [r.status for r in bot.add(SEED)] == ["added"]
+    return bot, Baseline(bot)
+
+
 def _loop(h) -> None:
     h.send_response(302)
     h.send_header("Location", h.path)
@@ -212,9 +219,7 @@ def test_unreachable_url_is_an_error(guarded):
 
 @pytest.mark.parametrize("path", ["/slow", "/drip"], ids=["server-sleeps", "server-drips-slowly"])
 def test_url_timeout_is_a_setting_and_is_enforced(make_bot, server, path):
-    bot = make_bot(url_timeout=1)
-    bot.add(SEED)
-    baseline = Baseline(bot)
+    bot, baseline = _seed_store(make_bot, url_timeout=1)
     url = server.url(path)
     t0 = time.monotonic()
     r, = bot.add(url)
@@ -227,9 +232,7 @@ def test_url_timeout_is_a_setting_and_is_enforced(make_bot, server, path):
 
 @pytest.mark.parametrize("path", ["/big", "/big-chunked"], ids=["content-length", "chunked"])
 def test_download_size_cap_is_the_max_file_mb_setting(make_bot, server, path):
-    bot = make_bot(max_file_mb=1)
-    bot.add(SEED)
-    baseline = Baseline(bot)
+    bot, baseline = _seed_store(make_bot, max_file_mb=1)
     url = server.url(path)
     r, = bot.add(url)
     assert r.status == "error" and "over the 1 MB limit" in r.detail
@@ -243,9 +246,7 @@ def test_file_size_cap_is_the_max_file_mb_setting(make_bot, tmp_path):
                       "utf-8")
     assert 1.4 * 2**20 < padded.stat().st_size < 1.6 * 2**20
 
-    small = make_bot("small-cap", max_file_mb=1)
-    small.add(SEED)
-    baseline = Baseline(small)
+    small, baseline = _seed_store(make_bot, "small-cap", max_file_mb=1)
     r, = small.add(padded)
     assert r.status == "error" and "1.5 MB, over the 1 MB limit" in r.detail and str(padded) in str(r)
     baseline.check()
@@ -287,12 +288,6 @@ def test_good_input_beside_bad_input_is_still_added(guarded, tmp_path):
 
 
 # --- the CLI -------------------------------------------------------------------------------------------------------
-
-
-def _seed_store(make_bot):
-    bot = make_bot()
-    assert [r.status for r in bot.add(SEED)] == ["added"]
-    return bot, Baseline(bot)
 
 
 @pytest.mark.parametrize("make, reason", [
