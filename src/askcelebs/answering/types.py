@@ -52,6 +52,11 @@ class Answer:
     question: str = ""  # the standalone question that was answered (follow-ups resolved)
     notice: str | None = None  # e.g. why the LLM answer was replaced by the extractive one
     people: list[str] = field(default_factory=list)
+    # The reader's answer line: a verdict for yes/no and current-state questions, a short verbatim answer span
+    # (always a substring of a cited quote) for who/when/where/which/how-many; None where none applies.
+    verdict: str | None = None  # "yes" | "no" | "unclear"
+    short_answer: str | None = None
+    answer_type: str | None = None  # "verdict", "person", "date", "place", "number", "title", "reason", ...
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,4 +68,7 @@ class Answer:
             "question": self.question,
             "notice": self.notice,
             "people": self.people,
+            "verdict": self.verdict,
+            "short_answer": self.short_answer,
+            "answer_type": self.answer_type,
         }
