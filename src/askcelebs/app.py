@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
 from .answering import extractive
 from .answering.types import Answer
 from .articles import Article, from_text
@@ -275,11 +277,20 @@ class AskCelebs:
     def standalone(self, question: str, history: Iterable[Any] | None = None) -> Standalone:
         return condense(question, history, self.names)
 
-    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
-        """Answer a question (with the conversation so far) from the indexed articles."""
-        _check_question(question)
+    @property
+    def chain(self) -> Runnable:
+        """The chat chain as a LangChain runnable, {"question", "history"} -> Answer: invoke, ainvoke (in a worker
+        thread, so the event loop stays free), batch, and callbacks/tags through the usual `config`."""
+        return RunnableLambda(self._prepare, name="prepare_question") | self._chain
+
+    def _prepare(self, inputs: dict) -> dict:
+        _check_question(inputs["question"])
         self.refresh()  # before the question is read: names are resolved against the people the index knows
-        return self._chain.invoke({"question": question, "history": history or []})
+        return {**inputs, "history": inputs.get("history") or []}
+
+    def ask(self, question: str, history: list[dict] | None = None, config: RunnableConfig | None = None) -> Answer:
+        """Answer a question (with the conversation so far) from the indexed articles."""
+        return self.chain.invoke({"question": question, "history": history}, config=config)
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[str | Answer]:
         """Yield answer text as it is produced, then the final Answer (with citations) last."""

@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables.config import get_callback_manager_for_config
 
 from .index import tokenize
 from .people import Name, looks_like_person, without_roles
+from .retrieval import passage_document
 
 _PLURAL = re.compile(r"\b(they|them|their|theirs|the two|the pair|the duo|the couple)\b", re.I)
 _SINGULAR = re.compile(r"\b(he|him|his|she|her|hers)\b", re.I)
@@ -95,15 +97,29 @@ def _rewrite(question: str, earlier: str, names: list[Name]) -> str:
     return rewritten
 
 
+def traced_retrieve(app, s: Standalone, config: RunnableConfig | None = None):
+    """Retrieve for a standalone question, reported to LangChain callbacks as a retriever run (so tracers show
+    the query and the documents), while the chain keeps the richer Retrieval object."""
+    run = get_callback_manager_for_config(config or {}).on_retriever_start(
+        None, s.question, name="AskCelebsRetriever")
+    try:
+        retrieval = app._retriever.retrieve(s.question, names=s.names)  # ask() refreshed
+    except BaseException as exc:
+        run.on_retriever_error(exc)
+        raise
+    run.on_retriever_end([passage_document(p) for p in retrieval.passages])
+    return retrieval
+
+
 def build_chain(app) -> Runnable:
     """{"question", "history"} -> Answer, as a LangChain runnable (so it composes, traces and batches)."""
 
     def standalone(inputs: dict) -> dict:
         return {**inputs, "standalone": condense(inputs["question"], inputs.get("history"), app.names)}
 
-    def retrieve(inputs: dict) -> dict:
+    def retrieve(inputs: dict, config: RunnableConfig) -> dict:
         s = inputs["standalone"]
-        return {**inputs, "retrieval": app._retriever.retrieve(s.question, names=s.names)}  # ask() refreshed
+        return {**inputs, "retrieval": traced_retrieve(app, s, config)}
 
     def answer(inputs: dict):
         return app.answer_retrieval(inputs["standalone"].question, inputs["retrieval"])

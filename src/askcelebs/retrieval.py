@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict
 
 from .config import Settings
@@ -163,9 +165,19 @@ class AskCelebsRetriever(BaseRetriever):
     app: Any
     k: int = 6
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        retrieval = self.app.retrieve(query, k=self.k)
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None, **kwargs: Any) -> list[Document]:
+        """`invoke(query, k=3)` overrides the constructor's k for that call, as LangChain retrievers do."""
+        if kwargs:
+            raise TypeError(f"unexpected retriever arguments: {', '.join(sorted(kwargs))}")
+        retrieval = self.app.retrieve(query, k=k if k is not None else self.k)
         return [passage_document(p) for p in retrieval.passages]
+
+    async def _aget_relevant_documents(self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,
+                                       k: int | None = None, **kwargs: Any) -> list[Document]:
+        """Retrieval is CPU work (embedding, BM25, Chroma): it runs in a worker thread, keeping the loop free."""
+        return await run_in_executor(None, partial(self._get_relevant_documents, query,
+                                                   run_manager=run_manager.get_sync(), k=k, **kwargs))
 
 
 def passage_document(p: Passage) -> Document:
