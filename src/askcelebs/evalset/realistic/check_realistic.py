@@ -20,8 +20,9 @@ text it cites:
 * verdict is set where the kind needs one, as_of is the newest gold article's
   published date for current-state questions, a who-answer never repeats a
   name from the question;
-* timelines: events oldest first, each expect in its article, final_state and
-  as_of valid (as_of = newest published date among the events' articles);
+* timelines: events oldest first, each expect in its article, final_state valid,
+  as_of an article's published date no older than any event's article (it may
+  be newer: an article that confirms the final state without a new event);
 * the mix of kinds meets the set's minimums.
 
 Prints a summary and each problem; exits 1 if there is any problem.
@@ -277,8 +278,10 @@ def check_timelines(name: str, articles: dict[str, Article], problems: list[str]
             reason = find_span(event["expect"], [article], articles)
             if reason:
                 problems.append(f"{at}: expect {event['expect']!r}: {reason}")
-        if published and row["as_of"] != max(published):
-            problems.append(f"{where}: as_of {row['as_of']} is not the newest event article's date {max(published)}")
+        if published and row["as_of"] < max(published):
+            problems.append(f"{where}: as_of {row['as_of']} is older than the newest event article {max(published)}")
+        if row["as_of"] not in {a.published for a in articles.values()}:
+            problems.append(f"{where}: as_of {row['as_of']} is no article's published date")
     return pairs, events, seen
 
 
