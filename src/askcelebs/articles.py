@@ -317,7 +317,7 @@ def parse_pdf(data: bytes, source: str, settings: Settings) -> tuple[str, dict[s
         total = len(reader.pages)
         pages = []
         for page in reader.pages:
-            if len(pages) == settings.max_pdf_pages or time.monotonic() > deadline:
+            if len(pages) == settings.max_pdf_pages or (pages and time.monotonic() > deadline):
                 break
             pages.append(page.extract_text() or "")
         info = reader.metadata or {}

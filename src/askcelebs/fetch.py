@@ -98,8 +98,11 @@ class AddressRefused(Exception):
 
     def __init__(self, host: str, ip: IPAddress, kind: str):
         self.host, self.ip, self.kind = host, ip, kind
-        shown = f"{host} is {ip}" if host.strip("[]") != str(ip) else str(ip)
-        super().__init__(f"{shown}, a {kind} address: refused so that a URL cannot reach this machine or its "
+        inner = _embedded_ipv4(ip) if ip.version == 6 else None
+        address = f"{ip} ({inner})" if inner else str(ip)
+        shown = f"{host} is {address}" if host.strip("[]") != str(ip) else address
+        article = "an" if kind[0] in "aeiouIU" else "a"
+        super().__init__(f"{shown}, {article} {kind} address: refused so that a URL cannot reach this machine or its "
                          f"network; to fetch it, {_HOW_TO_ALLOW}")
 
 
