@@ -44,6 +44,12 @@ def guarded(seeded_bot):
     return seeded_bot, Baseline(seeded_bot)
 
 
+@pytest.fixture
+def intranet(make_bot):
+    """The seeded store, allowed to fetch from the test server on 127.0.0.1: the intranet setting."""
+    return _seed_store(make_bot, url_allow_private=True)
+
+
 def _seed_store(make_bot, name: str = "store", **settings):
     """A store holding the seed article, built with these settings, and its baseline."""
     bot = make_bot(name, **settings)
@@ -183,8 +189,8 @@ URL_CASES = [
 
 
 @pytest.mark.parametrize("path, reason", URL_CASES)
-def test_bad_url_is_refused_with_a_clear_error(guarded, server, path, reason):
-    bot, baseline = guarded
+def test_bad_url_is_refused_with_a_clear_error(intranet, server, path, reason):
+    bot, baseline = intranet
     url = server.url(path)
     r, = bot.add(url)
     assert (r.input, r.status) == (url, "error")
@@ -204,8 +210,8 @@ def test_non_http_urls_are_refused_without_being_read(guarded, url):
     baseline.check()
 
 
-def test_unreachable_url_is_an_error(guarded):
-    bot, baseline = guarded
+def test_unreachable_url_is_an_error(intranet):
+    bot, baseline = intranet
     import socket
 
     with socket.socket() as s:  # a port nobody listens on
@@ -219,7 +225,7 @@ def test_unreachable_url_is_an_error(guarded):
 
 @pytest.mark.parametrize("path", ["/slow", "/drip"], ids=["server-sleeps", "server-drips-slowly"])
 def test_url_timeout_is_a_setting_and_is_enforced(make_bot, server, path):
-    bot, baseline = _seed_store(make_bot, url_timeout=1)
+    bot, baseline = _seed_store(make_bot, url_timeout=1, url_allow_private=True)
     url = server.url(path)
     t0 = time.monotonic()
     r, = bot.add(url)
@@ -232,7 +238,7 @@ def test_url_timeout_is_a_setting_and_is_enforced(make_bot, server, path):
 
 @pytest.mark.parametrize("path", ["/big", "/big-chunked"], ids=["content-length", "chunked"])
 def test_download_size_cap_is_the_max_file_mb_setting(make_bot, server, path):
-    bot, baseline = _seed_store(make_bot, max_file_mb=1)
+    bot, baseline = _seed_store(make_bot, max_file_mb=1, url_allow_private=True)
     url = server.url(path)
     r, = bot.add(url)
     assert r.status == "error" and "over the 1 MB limit" in r.detail
@@ -307,7 +313,8 @@ def test_cli_reports_a_bad_input_in_one_line(make_bot, tmp_path, make, reason):
     baseline.check()
 
 
-def test_cli_reports_many_bad_inputs_one_line_each(make_bot, tmp_path, server):
+def test_cli_reports_many_bad_inputs_one_line_each(make_bot, tmp_path, server, monkeypatch):
+    monkeypatch.setenv("ASKCELEBS_URL_ALLOW_PRIVATE", "true")  # the test server is on 127.0.0.1
     bot, baseline = _seed_store(make_bot)
     values = [
         _write("broken.pdf", b"%PDF-1.4\n" + b"garbage " * 50)(tmp_path),

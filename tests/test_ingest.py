@@ -270,7 +270,8 @@ def test_pdf_is_added_and_answerable(bot, tmp_path):
         assert rec.text[c.start:c.end] == c.quote
 
 
-def test_url_is_fetched_parsed_and_answerable(bot):
+def test_url_is_fetched_parsed_and_answerable(make_bot):
+    bot = make_bot(url_allow=["127.0.0.1/32"])  # the test server is on loopback: allowed by CIDR
     page = article_html(PAIR_TITLE, PAIR_PARAGRAPHS).encode("utf-8")
     with LocalServer({"/news/pair": respond(200, page), "/old/pair": respond(301, b"",
                                                                              headers={"Location": "/news/pair"})}) as srv:

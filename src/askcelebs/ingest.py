@@ -120,7 +120,11 @@ class Ingestor:
         paths, errors = [], []
         for value in inputs:
             try:
-                paths.extend(expand_inputs(value))
+                for item in expand_inputs(value):
+                    if isinstance(item, InputError):  # a symlink out of the folder: reported, not followed
+                        errors.append(AddResult(item.source, "error", detail=item.reason))
+                    else:
+                        paths.append(item)
             except InputError as exc:
                 errors.append(AddResult(value, "error", detail=exc.reason))
         return paths, errors
@@ -170,8 +174,9 @@ class Ingestor:
         sentences = split_sentences(article.text, self.settings.chunking.max_sentence_chars)
         chunks = make_chunks(sentences, self.settings.chunking)
         status = "replaced" if same_source else "added"
+        detail = [f"replaces {', '.join(same_source)}"] if same_source else []
         result = AddResult(value, status, aid, article.title, chunks=len(chunks),
-                           detail=f"replaces {', '.join(same_source)}" if same_source else "")
+                           detail="; ".join(detail + ([article.cut] if article.cut else [])))
         batch.append(Prepared(article, sentences, chunks, same_source, result))
         self.near.add(aid, sh)
         return result

@@ -150,7 +150,7 @@ def respond(status: int = 200, body: bytes = b"", ctype: str = "text/html; chars
 class LocalServer:
     """`with LocalServer({"/a": respond(...)}) as srv: srv.url("/a")`; unknown paths are 404s."""
 
-    def __init__(self, routes: dict[str, Route]):
+    def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1", port: int = 0):
         self.routes = routes
         self.hits: list[str] = []
         outer = self
@@ -170,7 +170,7 @@ class LocalServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
