@@ -238,7 +238,7 @@ def test_hostile_article_runs_nothing_and_loads_nothing(page, served):
     bot, url = served
     with pixel_server() as (pixel, hits):
         tab(page, "Library")
-        page.get_by_role("tab", name="Paste text").click()
+        page.get_by_role("tab", name="Paste").click()
         title = 'Nova Quill & Basil Crane <img src=x onerror="window.__pwned=9;alert(9)"> ![t](http://example.invalid/t.png)'
         page.fill("#ac-paste-title input, #ac-paste-title textarea", title)
         page.fill("#ac-paste-text textarea", hostile_text(pixel))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -16,24 +18,36 @@ from ..app import AskCelebs
 from ..articles import SUPPORTED_SUFFIXES
 from ..errors import AskCelebsError
 from ..ingest import AddResult
-from .render import (_PROGRESS_LABELS, esc, library_rows, render_answer, render_coverage, render_error,
-                     render_examples, render_gone, render_header, render_notice, render_pending, render_reader,
-                     render_results, render_user)
+from .render import esc, render_answer, render_coverage, render_error, render_header, render_pending, render_start
+from .render import render_stopped, render_user
+from .render_library import (PROGRESS_LABELS, edit_values, render_gone, render_library, render_notice,
+                             render_reader, render_results)
 
 log = logging.getLogger(__name__)
 
+EMPTY_QUESTION = "Type a question first, or pick one of the suggestions."
+HIDE = gr.update(visible=False)
 
-def _safe_filename(name: str) -> str:
+
+def upload_name(name: str) -> str:
+    """The name an upload is kept under: the cleaned name, plus a short hash of the original name when cleaning
+    changed it, so "a?b.md" and "a*b.md" stay two files while re-uploading "story.md" still replaces it."""
     name = Path(name).name
     stem, suffix = Path(name).stem, Path(name).suffix.lower()
-    stem = re.sub(r"[^\w.\- ]+", "_", stem).strip(" ._") or "upload"
-    return stem[:100] + suffix
+    clean = re.sub(r"[^\w.\- ]+", "_", stem).strip(" ._")[:100] or "upload"
+    if clean + suffix != name:
+        clean += "-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return clean + suffix
 
 
 def upload_dir(bot: AskCelebs) -> Path:
     s = bot.settings
     return Path(s.upload_dir) if s.upload_dir else Path(s.store) / "uploads"
 
+
+def saved_state(chat: list, convo: list) -> dict:
+    """What the browser keeps (gr.BrowserState) so a reload shows the same conversation."""
+    return {"chat": chat, "convo": convo}
 
 
 class _Handlers:
@@ -45,39 +59,63 @@ class _Handlers:
     # chat ---------------------------------------------------------------------------------------------------
 
     def respond(self, question: str, chat: list, convo: list) -> Iterator[tuple]:
+        """Yields (chat, convo, question box, hint, browser state). The answerer's stream is text pieces, then
+        the final Answer: pieces show as they come (render_pending), the Answer replaces them (render_answer)."""
         question = (question or "").strip()
         chat, convo = list(chat or []), list(convo or [])
         if not question:
-            yield chat, convo, gr.update()
+            yield chat, convo, gr.update(), render_notice(EMPTY_QUESTION), gr.update()
             return
         chat += [{"role": "user", "content": render_user(question)},
                  {"role": "assistant", "content": render_pending()}]
-        yield chat, convo, ""
-        answer = None
-        text = ""
+        yield chat, convo, "", "", gr.update()
+        answer, text = None, ""
         try:
             for piece in self.bot.stream(question, list(convo)):
                 if isinstance(piece, str):
                     text += piece
                     chat[-1] = {"role": "assistant", "content": render_pending(text)}
-                    yield chat, convo, gr.update()
+                    yield chat, convo, gr.update(), gr.update(), gr.update()
                 else:
                     answer = piece
         except AskCelebsError as exc:
             chat[-1] = {"role": "assistant", "content": render_error(str(exc))}
-            yield chat, convo, gr.update()
+            yield chat, convo, gr.update(), gr.update(), saved_state(chat, convo)
             return
         except Exception:  # keep the chat usable; the log has the traceback
             log.exception("answering %r failed", question)
             chat[-1] = {"role": "assistant", "content": render_error("Something went wrong while answering; "
                                                                       "try again or rephrase the question.")}
-            yield chat, convo, gr.update()
+            yield chat, convo, gr.update(), gr.update(), saved_state(chat, convo)
             return
-        if answer is None:
-            answer = Answer(text=text)
-        chat[-1] = {"role": "assistant", "content": render_answer(answer, question)}
+        answer = answer or Answer(text=text)
+        chat[-1] = {"role": "assistant", "content": self._render(answer, question)}
         convo += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-        yield chat, convo, gr.update()
+        yield chat, convo, gr.update(), gr.update(), saved_state(chat, convo)
+
+    def _render(self, answer: Answer, question: str) -> str:
+        outlets = {}
+        for c in answer.citations:
+            try:
+                outlets[c.article_id] = self.bot.article(c.article_id).outlet
+            except AskCelebsError:
+                outlets[c.article_id] = None
+        return render_answer(answer, question, outlets, self.bot.follow_ups(answer), uid=f"a{uuid.uuid4().hex[:8]}")
+
+    def stopped(self, chat: list, convo: list):
+        """The stop button: the pending message becomes "Stopped"; the conversation is kept as it was."""
+        chat = list(chat or [])
+        last = str(chat[-1].get("content")) if chat else ""
+        if "ac-pending" in last or "ac-streaming" in last:
+            chat[-1] = {"role": "assistant", "content": render_stopped()}
+        return chat, saved_state(chat, list(convo or []))
+
+    def restore(self, saved: dict | None):
+        """Page load: the conversation the browser kept."""
+        saved = saved if isinstance(saved, dict) else {}
+        chat = [m for m in saved.get("chat") or [] if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+        convo = [m for m in saved.get("convo") or [] if isinstance(m, dict)]
+        return chat, convo
 
     def view(self, target: str) -> str:
         """target = "article_id:start:end:n" from a card's "View in article" link."""
@@ -93,45 +131,58 @@ class _Handlers:
     # panels -------------------------------------------------------------------------------------------------
 
     def panels(self, query: str = ""):
-        """Everything that depends on the library: header, examples, coverage, table, picker."""
+        """Everything that depends on the library: header, suggestions, coverage, the article list."""
         bot = self.bot
-        articles = bot.articles()
-        choices = [(f"{a.title[:80]} · {a.article_id[:8]}", a.article_id) for a in reversed(articles)]
-        return (render_header(bot.stats()), render_examples(bot.example_questions(5)),
-                render_coverage(bot.coverage()), library_rows(articles, query),
-                gr.update(choices=choices, value=None))
+        return (render_header(bot.stats()), render_start(bot.example_questions(5)), render_coverage(bot.coverage()),
+                render_library(bot.articles(), query))
 
     def search(self, query: str):
-        return library_rows(self.bot.articles(), query)
+        return render_library(self.bot.articles(), query)
 
-    def select_row(self, evt: gr.SelectData):
-        """A table row was clicked: pick its article (the table shows short ids)."""
-        row = getattr(evt, "row_value", None) or []
-        if not row:
-            return gr.update()
+    def lib_action(self, act: str):
+        """A button in the article list: "read:<id>", "edit:<id>" or "remove:<id>".
+        Returns (reader, edit box, edit id, title, published, outlet, confirm box, confirm text, notice, pending)."""
+        keep = [gr.update()] * 10
+        what, _, article_id = (act or "").partition(":")
         try:
-            return self.bot.find(str(row[-1])).article_id
+            rec = self.bot.article(article_id)
         except AskCelebsError:
-            return gr.update()
+            return [render_gone(article_id) if what == "read" else gr.update(), HIDE, None, "", "", "", HIDE, "",
+                    render_notice("That article is no longer in the index."), None]
+        if what == "read":
+            keep[0] = render_reader(rec)
+            return keep
+        if what == "edit":
+            v = edit_values(rec)
+            return [gr.update(), gr.update(visible=True), rec.article_id, v["title"], v["published"], v["outlet"],
+                    HIDE, "", "", None]
+        if what == "remove":
+            msg = (f'<div class="ac-confirm-text">Remove <b>{esc(rec.title)}</b>? It disappears from answers at '
+                   f"once; add the file again to bring it back.</div>")
+            return [gr.update(), HIDE, None, "", "", "", gr.update(visible=True), msg, "", rec.article_id]
+        return keep
 
-    def read(self, article_id: str | None) -> str:
+    def save_edit(self, article_id: str | None, title: str, published: str, outlet: str):
         if not article_id:
-            return ""
+            return HIDE, render_notice("Pick an article to edit first.")
         try:
-            return render_reader(self.bot.article(article_id))
-        except AskCelebsError:
-            return render_gone(article_id)
+            rec = self.bot.update_metadata(article_id, title=title, published=published, outlet=outlet)
+        except AskCelebsError as exc:
+            return gr.update(), render_notice(str(exc), error=True)
+        return HIDE, render_notice(f"Saved the details of “{rec.title}”.")
 
     # library writes -----------------------------------------------------------------------------------------
 
     def _progress(self, progress: gr.Progress):
         def update(what: str, done: int, total: int) -> None:
-            progress((done, max(total, 1)), desc=_PROGRESS_LABELS.get(what, what))
+            progress((done, max(total, 1)), desc=PROGRESS_LABELS.get(what, what))
         return update
 
-    def ingest_files(self, files: list | None, progress=gr.Progress()):
+    def ingest_files(self, files: list | None, title: str = "", published: str = "", progress=gr.Progress()):
+        """Returns (results, file box, title, published)."""
         if not files:
-            return render_results([], "Choose one or more files first (.txt, .md, .html or .pdf)."), None
+            return (render_results([], "Choose one or more files first (.txt, .md, .html or .pdf)."),
+                    gr.update(), gr.update(), gr.update())
         bot = self.bot
         target = upload_dir(bot)
         target.mkdir(parents=True, exist_ok=True)
@@ -152,18 +203,20 @@ class _Handlers:
                     results.append((name, AddResult(name, "error", detail=f"is {size / 2**20:.1f} MB, over the "
                                                                           f"{bot.settings.max_file_mb:g} MB limit")))
                     continue
-                dest = target / _safe_filename(name)
+                dest = target / upload_name(name)
                 shutil.copyfile(tmp, dest)
                 saved[str(dest)] = name
             finally:
                 tmp.unlink(missing_ok=True)  # Gradio's temporary copy: the app keeps only its own
         if saved:
             try:
-                added = bot.add(*saved, progress=self._progress(progress))
+                added = bot.add(*saved, title=(title or "").strip() or None,
+                                published=(published or "").strip() or None, progress=self._progress(progress))
             except AskCelebsError as exc:
                 added = [AddResult(", ".join(saved.values()), "error", detail=str(exc))]
             results += [(saved.get(r.input, saved.get(str(Path(r.input).resolve()), r.input)), r) for r in added]
-        return render_results(results), None
+        ok = all(r.ok for _, r in results)
+        return render_results(results), None, "" if ok else gr.update(), "" if ok else gr.update()
 
     def ingest_text(self, text: str, title: str, url: str, published: str, progress=gr.Progress()):
         if not (text or "").strip():
@@ -191,26 +244,14 @@ class _Handlers:
         ok = all(r.ok for r in results)
         return render_results([(r.input, r) for r in results]), ("" if ok else gr.update())
 
-    def ask_remove(self, article_id: str | None):
-        """First step of a removal: name the article and ask; returns (confirm box, text, notice, pending id)."""
-        if not article_id:
-            return gr.update(visible=False), "", render_notice("Pick an article in the table or the list first."), None
-        try:
-            rec = self.bot.article(article_id)
-        except AskCelebsError:
-            return gr.update(visible=False), "", render_notice("That article is no longer in the index."), None
-        msg = (f'<div class="ac-confirm-text">Remove <b>{esc(rec.title)}</b>? It disappears from answers at once; '
-               f"add the file again to bring it back.</div>")
-        return gr.update(visible=True), msg, "", rec.article_id
-
     def remove(self, article_id: str | None):
         if not article_id:
-            return gr.update(visible=False), render_notice("Nothing selected.")
+            return HIDE, render_notice("Nothing selected.")
         try:
             rec = self.bot.remove(article_id)
         except AskCelebsError as exc:
-            return gr.update(visible=False), render_notice(str(exc), error=True)
-        return gr.update(visible=False), render_notice(f"Removed “{rec.title}”.")
+            return HIDE, render_notice(str(exc), error=True)
+        return HIDE, render_notice(f"Removed “{rec.title}”.")
 
     # API (gradio_client) ------------------------------------------------------------------------------------
 
@@ -230,4 +271,3 @@ class _Handlers:
     def api_articles(self) -> list[dict]:
         """Every indexed article (metadata, no text), oldest first."""
         return [a.to_dict() for a in self.bot.articles()]
-

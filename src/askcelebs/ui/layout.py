@@ -1,4 +1,12 @@
-"""The page: Gradio Blocks over AskCelebs, its theme and launch options, and serve()."""
+"""The page: Gradio Blocks over AskCelebs, its theme and launch options, and serve().
+
+Ask      the empty state holds the suggested questions; answers start with the answer line, then the sources;
+         the question box stays at the bottom of the screen; a stop button while answering; the conversation
+         is kept in the browser (gr.BrowserState) so a reload shows it again.
+Library  the articles as a list (cards on phones) with Read / Edit / Remove; add by upload, paste or URL, one
+         results list for all three.
+(A Timeline tab goes between the two when the timeline stage lands.)
+"""
 
 from __future__ import annotations
 
@@ -8,15 +16,16 @@ from typing import Any
 
 import gradio as gr
 
-from ..app import AskCelebs, Coverage
+from ..app import AskCelebs
 from ..articles import SUPPORTED_SUFFIXES
-from ..errors import AskCelebsError
+from .auth import LoginGuard, parse_auth
 from .handlers import _Handlers, upload_dir
-from .render import _LIBRARY_HEADERS, render_coverage, render_examples, render_header
+from .render import render_coverage, render_header, render_start
 
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).with_name("assets")
+TITLE = "askcelebs · celebrity friendships, cited"
 
 # Queue: chat/readers and the single writer live in separate concurrency groups, so a question is answered
 # while an ingest runs (AskCelebs itself serialises writers across processes).
@@ -26,16 +35,12 @@ WRITE_CONCURRENCY = 1
 QUEUE_MAX_SIZE = 256
 
 
-def _parse_auth(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise AskCelebsError("ASKCELEBS_AUTH must be user:password")
-    return user, password
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
 
 
-_READER_JS = (ASSETS / "reader.js").read_text(encoding="utf-8")
+def _busy(busy: bool):
+    return gr.update(visible=not busy), gr.update(visible=busy)
 
 
 def build_app(bot: AskCelebs) -> gr.Blocks:
@@ -47,58 +52,60 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
     private = dict(api_visibility="private")
     exts = sorted(SUPPORTED_SUFFIXES)
 
-    with gr.Blocks(title="askcelebs · celebrity friendships, cited", analytics_enabled=False,
-                   delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         header = gr.HTML(render_header(), elem_id="ac-header", js_on_load=None)
         convo = gr.State([])
+        saved = gr.BrowserState({"chat": [], "convo": []}, storage_key="askcelebs-conversation")
         pending_removal = gr.State(None)
+        editing = gr.State(None)
         with gr.Tabs(elem_id="ac-tabs"):
             with gr.Tab("Ask", id="chat", elem_id="ac-tab-chat"):
                 with gr.Row(equal_height=False, elem_id="ac-chat-row"):
-                    with gr.Column(scale=7, min_width=420, elem_id="ac-chat-col"):
+                    with gr.Column(scale=7, min_width=320, elem_id="ac-chat-col"):
+                        start = gr.HTML(render_start(None), elem_id="ac-start", js_on_load=None)
                         chatbot = gr.Chatbot(
-                            elem_id="ac-chat", show_label=False, height="64vh", min_height=420,
-                            render_markdown=False, sanitize_html=True, latex_delimiters=[], allow_tags=False,
-                            feedback_options=None, buttons=[], group_consecutive_messages=False,
-                            placeholder=("<div class='ac-empty'><div class='ac-empty-title'>Ask about a celebrity "
-                                         "friendship</div><div class='ac-empty-sub'>Answers quote the articles "
-                                         "word for word. Open any quote to read it in context.</div></div>"),
+                            elem_id="ac-chat", show_label=False, label="Conversation", height="auto",
+                            autoscroll=False, render_markdown=False, sanitize_html=True, latex_delimiters=[],
+                            allow_tags=False, feedback_options=None, buttons=[], group_consecutive_messages=False,
                         )
-                        with gr.Row(elem_id="ac-input-row", equal_height=True):
-                            question = gr.Textbox(
-                                elem_id="ac-question", show_label=False, scale=8, lines=1, max_lines=4,
-                                placeholder="Ask a question, e.g. “How did they meet?” — follow-ups are welcome",
-                                autofocus=True, submit_btn=False, container=False)
-                            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ac-ask-btn")
+                        with gr.Group(elem_id="ac-compose"):
+                            with gr.Row(elem_id="ac-input-row", equal_height=True):
+                                question = gr.Textbox(
+                                    elem_id="ac-question", label="Your question", show_label=False, scale=8,
+                                    lines=1, max_lines=4, autofocus=True, submit_btn=False, container=False,
+                                    placeholder="Ask a question, e.g. “How did they meet?” — follow-ups are welcome")
+                                ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=76,
+                                                    elem_id="ac-ask-btn")
+                                stop_btn = gr.Button("Stop", variant="stop", scale=1, min_width=76, visible=False,
+                                                     elem_id="ac-stop-btn")
+                            hint = gr.HTML("", elem_id="ac-ask-hint", js_on_load=None)
                         with gr.Row(elem_id="ac-chat-tools"):
                             new_btn = gr.Button("New conversation", size="sm", variant="secondary",
                                                 elem_id="ac-new", scale=0, min_width=160)
                             gr.HTML("<div class='ac-hint'>Answers use only the indexed articles. "
                                     "Follow-up questions remember who you asked about.</div>", js_on_load=None)
                     with gr.Column(scale=3, min_width=260, elem_id="ac-side"):
-                        examples = gr.HTML(render_examples([]), elem_id="ac-examples", js_on_load=None)
-                        coverage = gr.HTML(render_coverage(Coverage([], [])), elem_id="ac-coverage",
-                                           js_on_load=None)
+                        coverage = gr.HTML(render_coverage(None), elem_id="ac-coverage", js_on_load=None)
 
+            # a "Timeline" tab goes here when the timeline stage lands
             with gr.Tab("Library", id="library", elem_id="ac-tab-library"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=7, min_width=420):
+                with gr.Row(equal_height=False, elem_id="ac-lib-row"):
+                    with gr.Column(scale=7, min_width=320, elem_id="ac-lib-col"):
                         with gr.Row(equal_height=True, elem_id="ac-lib-tools"):
-                            search = gr.Textbox(elem_id="ac-search", show_label=False, scale=6, container=False,
-                                                placeholder="Search title, source, date or id…")
+                            search = gr.Textbox(elem_id="ac-search", label="Search the library", show_label=False,
+                                                scale=6, container=False,
+                                                placeholder="Search title, outlet, date or source…")
                             refresh_btn = gr.Button("Refresh", size="sm", scale=0, min_width=90, elem_id="ac-refresh")
-                        table = gr.Dataframe(
-                            headers=_LIBRARY_HEADERS, datatype=["str", "str", "str", "number", "str", "str"],
-                            value=[], interactive=False, wrap=True, elem_id="ac-library", max_height=460,
-                            column_widths=["33%", "13%", "19%", "9%", "13%", "13%"], show_label=False,
-                            buttons=[])
-                        with gr.Row(equal_height=False, elem_id="ac-manage"):
-                            picked = gr.Dropdown(label="Selected article", choices=[], value=None,
-                                                 filterable=True, scale=5, elem_id="ac-picked",
-                                                 info="Click a row in the table, or pick from the list")
-                            with gr.Column(scale=2, min_width=180, elem_id="ac-manage-actions"):
-                                read_btn = gr.Button("Read article", size="sm", elem_id="ac-read")
-                                remove_btn = gr.Button("Remove…", size="sm", variant="stop", elem_id="ac-remove")
+                        with gr.Group(visible=False, elem_id="ac-edit") as edit_box:
+                            gr.HTML("<div class='ac-side-title'>Edit article details</div>", js_on_load=None)
+                            e_title = gr.Textbox(label="Title", max_lines=1, elem_id="ac-edit-title")
+                            with gr.Row():
+                                e_pub = gr.Textbox(label="Published (YYYY-MM-DD)", max_lines=1,
+                                                   elem_id="ac-edit-published")
+                                e_outlet = gr.Textbox(label="Outlet", max_lines=1, elem_id="ac-edit-outlet")
+                            with gr.Row():
+                                e_cancel = gr.Button("Cancel", size="sm", elem_id="ac-edit-cancel")
+                                e_save = gr.Button("Save details", size="sm", variant="primary", elem_id="ac-edit-save")
                         with gr.Group(visible=False, elem_id="ac-confirm") as confirm_box:
                             confirm_text = gr.HTML("", js_on_load=None, elem_id="ac-confirm-text")
                             with gr.Row():
@@ -106,17 +113,23 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                                 confirm_btn = gr.Button("Yes, remove it", size="sm", variant="stop",
                                                         elem_id="ac-remove-confirm")
                         lib_notice = gr.HTML("", elem_id="ac-lib-notice", js_on_load=None)
+                        library = gr.HTML("", elem_id="ac-library", js_on_load=None)
                     with gr.Column(scale=4, min_width=300, elem_id="ac-add"):
-                        gr.HTML("<div class='ac-side-title'>Add articles</div>"
+                        gr.HTML("<h2 class='ac-side-title'>Add articles</h2>"
                                 f"<div class='ac-hint'>Files up to {bot.settings.max_file_mb:g} MB: "
                                 f"{', '.join(exts)}. Re-adding the same text changes nothing; a changed file "
                                 "replaces its older version.</div>", js_on_load=None)
                         with gr.Tabs(elem_id="ac-add-tabs"):
-                            with gr.Tab("Upload files", id="upload"):
+                            with gr.Tab("Upload", id="upload"):
                                 files = gr.File(file_count="multiple", file_types=exts, type="filepath",
                                                 label="Article files", elem_id="ac-upload", height=140)
+                                with gr.Row():
+                                    f_title = gr.Textbox(label="Title (one file; optional)", max_lines=1,
+                                                         elem_id="ac-upload-title")
+                                    f_pub = gr.Textbox(label="Published (YYYY-MM-DD; optional)", max_lines=1,
+                                                       elem_id="ac-upload-published")
                                 add_files_btn = gr.Button("Add files", variant="primary", elem_id="ac-add-files")
-                            with gr.Tab("Paste text", id="paste"):
+                            with gr.Tab("Paste", id="paste"):
                                 p_title = gr.Textbox(label="Title", elem_id="ac-paste-title", max_lines=1)
                                 p_text = gr.Textbox(label="Article text", lines=8, max_lines=16,
                                                     elem_id="ac-paste-text")
@@ -130,44 +143,54 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                                 u_url = gr.Textbox(label="Article page (http/https)", max_lines=1,
                                                    elem_id="ac-url", placeholder="https://…")
                                 add_url_btn = gr.Button("Fetch and add", variant="primary", elem_id="ac-add-url")
-                        results = gr.HTML("", elem_id="ac-add-results", js_on_load=None)
+                        results = gr.HTML("", elem_id="ac-add-results", js_on_load=_asset("results.js"))
 
-        reader = gr.HTML("", elem_id="ac-reader", js_on_load=_READER_JS, container=False)
-        view_target = gr.Textbox(visible="hidden", elem_id="ac-view-target")
+        reader = gr.HTML("", elem_id="ac-reader", js_on_load=_asset("reader.js"), container=False)
+        view_target = gr.Textbox(visible="hidden", elem_id="ac-view-target", label="Quote to view")
         view_btn = gr.Button(visible="hidden", elem_id="ac-view-btn")
+        lib_target = gr.Textbox(visible="hidden", elem_id="ac-lib-target", label="Library action")
+        lib_btn = gr.Button(visible="hidden", elem_id="ac-lib-btn")
 
-        panel_outputs = [header, examples, coverage, table, picked]
+        panel_outputs = [header, start, coverage, library]
+        panels = dict(fn=h.panels, inputs=search, outputs=panel_outputs, **read_q, **private)
 
         # chat
+        answering = []
         for trigger in (question.submit, ask_btn.click):
-            trigger(h.respond, [question, chatbot, convo], [chatbot, convo, question], show_progress="hidden",
-                    **chat_q, **private)
-        new_btn.click(lambda: ([], [], "", ""), None, [chatbot, convo, question, reader], queue=False, **private)
+            ev = trigger(lambda: _busy(True), None, [ask_btn, stop_btn], queue=False, **private).then(
+                h.respond, [question, chatbot, convo], [chatbot, convo, question, hint, saved],
+                show_progress="hidden", **chat_q, **private)
+            ev.then(lambda: _busy(False), None, [ask_btn, stop_btn], queue=False, **private)
+            answering.append(ev)
+        stop_btn.click(h.stopped, [chatbot, convo], [chatbot, saved], cancels=answering, queue=False,
+                       **private).then(lambda: _busy(False), None, [ask_btn, stop_btn], queue=False, **private)
+        new_btn.click(lambda: ([], [], "", "", "", {"chat": [], "convo": []}), None,
+                      [chatbot, convo, question, reader, hint, saved], queue=False, **private)
         view_btn.click(h.view, view_target, reader, show_progress="hidden", **read_q, **private)
+        demo.load(h.restore, saved, [chatbot, convo], queue=False, **private)
 
         # library
-        demo.load(h.panels, search, panel_outputs, **read_q, **private)
-        refresh_btn.click(h.panels, search, panel_outputs, **read_q, **private)
-        search.change(h.search, search, table, show_progress="hidden", trigger_mode="always_last", **read_q, **private)
-        search.submit(h.search, search, table, show_progress="hidden", **read_q, **private)
-        table.select(h.select_row, None, picked, **read_q, **private)
-        read_btn.click(h.read, picked, reader, **read_q, **private)
-        remove_btn.click(h.ask_remove, picked, [confirm_box, confirm_text, lib_notice, pending_removal], **read_q,
-                         **private)
+        demo.load(**panels)
+        refresh_btn.click(**panels)
+        search.change(h.search, search, library, show_progress="hidden", trigger_mode="always_last", **read_q,
+                      **private)
+        lib_btn.click(h.lib_action, lib_target,
+                      [reader, edit_box, editing, e_title, e_pub, e_outlet, confirm_box, confirm_text, lib_notice,
+                       pending_removal], show_progress="hidden", **read_q, **private)
+        e_cancel.click(lambda: (gr.update(visible=False), None), None, [edit_box, editing], queue=False, **private)
+        e_save.click(h.save_edit, [editing, e_title, e_pub, e_outlet], [edit_box, lib_notice], **write_q,
+                     **private).then(**panels)
         cancel_btn.click(lambda: (gr.update(visible=False), "", None), None, [confirm_box, lib_notice, pending_removal],
                          queue=False, **private)
-        picked.change(lambda: (gr.update(visible=False), None), None, [confirm_box, pending_removal], queue=False,
-                      **private)
-        confirm_btn.click(h.remove, pending_removal, [confirm_box, lib_notice], **write_q, **private).then(
-            h.panels, search, panel_outputs, **read_q, **private)
-        add_files_btn.click(h.ingest_files, files, [results, files], show_progress_on=files, **write_q,
-                            **private).then(
-            h.panels, search, panel_outputs, **read_q, **private)
-        add_text_btn.click(h.ingest_text, [p_text, p_title, p_url, p_pub], [results, p_text, p_title, p_url, p_pub],
-                           show_progress_on=p_text, **write_q, **private).then(h.panels, search, panel_outputs, **read_q, **private)
-        add_url_btn.click(h.ingest_url, u_url, [results, u_url], show_progress_on=u_url, show_progress="minimal",
-                          **write_q, **private).then(
-            h.panels, search, panel_outputs, **read_q, **private)
+        confirm_btn.click(h.remove, pending_removal, [confirm_box, lib_notice], **write_q, **private).then(**panels)
+        clear = dict(fn=lambda: "", inputs=None, outputs=results, queue=False, **private)
+        add_files_btn.click(**clear).then(h.ingest_files, [files, f_title, f_pub], [results, files, f_title, f_pub],
+                                          show_progress_on=results, **write_q, **private).then(**panels)
+        add_text_btn.click(**clear).then(h.ingest_text, [p_text, p_title, p_url, p_pub],
+                                         [results, p_text, p_title, p_url, p_pub], show_progress_on=results,
+                                         **write_q, **private).then(**panels)
+        add_url_btn.click(**clear).then(h.ingest_url, u_url, [results, u_url], show_progress_on=results,
+                                        **write_q, **private).then(**panels)
 
         # API for gradio_client (and the load benchmark)
         gr.api(h.api_ask, api_name="ask", **chat_q)
@@ -179,7 +202,8 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
 
 
 def theme() -> gr.themes.Base:
-    """Bundled fonts only (served by the app itself): the page loads nothing from other hosts.
+    """Bundled fonts only (served by the app itself): the page loads nothing from other hosts. Light and dark
+    (prefers-color-scheme) are both designed; ui.css carries the rest of the palette.
 
     IBM Plex Sans regular + bold: Gradio's SemiBold files are subsets that lack letters."""
     return gr.themes.Base(
@@ -192,23 +216,41 @@ def theme() -> gr.themes.Base:
         font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
     ).set(
         body_background_fill="#f7f5f1",
+        body_background_fill_dark="#15171c",
+        body_text_color="#1f2328",
+        body_text_color_dark="#e8e4dc",
+        body_text_color_subdued="#5f594f",
+        body_text_color_subdued_dark="#b9b2a6",
+        block_background_fill_dark="#1d2027",
         block_border_color="#e7e2da",
+        block_border_color_dark="#343844",
         block_shadow="none",
+        input_background_fill_dark="#22262e",
+        input_border_color_dark="#4a505e",
         button_primary_background_fill="#1f2a44",
+        button_primary_background_fill_dark="#e9b4a8",
         button_primary_background_fill_hover="#2c3a5c",
+        button_primary_background_fill_hover_dark="#f3c9bf",
         button_primary_text_color="#ffffff",
+        button_primary_text_color_dark="#1a1410",
         button_primary_border_color="#1f2a44",
+        button_primary_border_color_dark="#e9b4a8",
+        button_cancel_background_fill="#9b2a1a",
+        button_cancel_background_fill_dark="#f0a596",
+        button_cancel_text_color="#ffffff",
+        button_cancel_text_color_dark="#1a1410",
     )
 
 
 def launch_options(bot: AskCelebs) -> dict[str, Any]:
-    """launch() keyword arguments: look (theme/css/js/head), nothing served but the app, upload cap, no tracking."""
+    """launch() keyword arguments: look (theme/css/js/head/favicon), nothing served but the app, upload cap."""
     store = Path(bot.settings.store).resolve()
     return dict(
         theme=theme(),
         css_paths=[ASSETS / "ui.css"],
-        js=(ASSETS / "ui.js").read_text(encoding="utf-8"),
-        head=(ASSETS / "head.html").read_text(encoding="utf-8"),
+        js=_asset("ui.js"),
+        head=_asset("head.html"),
+        favicon_path=str(ASSETS / "favicon.png"),
         allowed_paths=[],
         blocked_paths=[str(store), str(upload_dir(bot).resolve())],
         max_file_size=bot.settings.max_bytes,
@@ -227,16 +269,17 @@ def serve(bot: AskCelebs, host: str | None = None, port: int | None = None, bloc
     """Serve the web chat (127.0.0.1:7860 unless ASKCELEBS_HOST / ASKCELEBS_PORT or the arguments say otherwise).
 
     With block=False the server runs in a background thread and the Blocks is returned (its .local_url is
-    the address); call .close() to stop it.
+    the address); call .close() to stop it. With ASKCELEBS_AUTH set, wrong logins are rate-limited (auth.py).
     """
     s = bot.settings
     host = host or s.host
     port = port or s.port
-    auth = _parse_auth(s.auth)
-    if auth is None and host not in ("127.0.0.1", "localhost", "::1"):
+    creds = parse_auth(s.auth)
+    if creds is None and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving on %s without a login; set ASKCELEBS_AUTH=user:password", host)
     demo = build_app(bot)
     options = launch_options(bot) | launch_kwargs
+    auth = LoginGuard(*creds) if creds else None
     demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
                 auth_message="askcelebs: sign in to continue" if auth else None, **options)
     return demo

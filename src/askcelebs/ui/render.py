@@ -12,20 +12,13 @@ import html
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from ..answering.types import Answer, Citation
 from ..app import Coverage
-from ..ingest import AddResult
 
 TAGLINE = "Celebrity friendships, answered from the news. Every claim is a verbatim quote you can check."
-_STATUS_LABELS = {
-    "added": "added", "unchanged": "unchanged", "replaced": "replaced", "duplicate": "duplicate",
-    "near-duplicate": "near-duplicate", "error": "error",
-}
-_PROGRESS_LABELS = {"read": "Reading", "embed": "Embedding sentences", "write": "Writing to the index"}
-_LIBRARY_HEADERS = ["Title", "Published", "Source", "Chunks", "Added", "ID"]
-ID_CHARS = 8  # ids are shown shortened in the table (like git); AskCelebs.find resolves a unique prefix
+VERDICTS = {"yes": "Yes", "no": "No", "unclear": "Unclear"}
 
 # --- rendering: everything article-derived goes through esc() ----------------------------------------------
 
@@ -87,53 +80,142 @@ def source_label(source: str, url: str | None = None) -> str:
     return Path(source).name or source
 
 
+
+def display_title(title: str) -> str:
+    """A readable title: text without a headline (BBC rows: a lower-case first sentence cut at 117 characters)
+    is shown in sentence case and cut at a word near 70 characters."""
+    title = re.sub(r"\s+", " ", title or "").strip() or "Untitled article"
+    if title.islower():
+        title = title[0].upper() + title[1:]
+    if len(title) > 90 or title.endswith("..."):
+        title = title.rstrip(". ")
+        if len(title) > 72:
+            title = title[:72].rsplit(" ", 1)[0].rstrip(",;:-")
+        title += "…"
+    return title
+
+
+def byline(title: str | None, outlet: str | None, published: dt.date | None, url: str | None = None,
+           cls: str = "ac-card-title") -> str:
+    """Title (a link to the original when there is a safe URL), outlet and date: what a reader needs to trust."""
+    parts = [_link(url, display_title(title), cls)] if title is not None else []
+    if outlet:
+        parts.append(f'<span class="ac-outlet">{esc(outlet)}</span>')
+    parts.append(f'<span class="ac-date">{esc(fmt_date(published))}</span>' if published
+                 else '<span class="ac-date ac-undated">undated</span>')
+    return ' <span class="ac-sep" aria-hidden="true">·</span> '.join(parts)
+
+
 def render_user(question: str) -> str:
     return f'<div class="ac-user">{esc_lines(question)}</div>'
 
 
 def render_pending(text: str = "") -> str:
+    """While answering. `text` is what a streaming answerer (the LLM) has written so far."""
     if not text:
-        return '<div class="ac-pending"><span class="ac-dot"></span>Searching the articles…</div>'
-    return f'<div class="ac-answer ac-streaming"><p class="ac-answer-text">{_answer_text(text)}</p></div>'
+        return ('<div class="ac-pending" role="status"><span class="ac-dot" aria-hidden="true"></span>'
+                "Searching the articles…</div>")
+    return f'<div class="ac-answer ac-streaming"><p class="ac-lead">{_marked(text)}</p></div>'
 
 
 def render_error(message: str) -> str:
-    return (f'<div class="ac-error"><div class="ac-error-label">Could not answer</div>'
+    return (f'<div class="ac-error" role="alert"><div class="ac-error-label">Could not answer</div>'
             f"<p>{esc_lines(message)}</p></div>")
 
 
-def _answer_text(text: str) -> str:
-    """Answer text with its [n] markers as superscript references to the cards."""
+def render_stopped() -> str:
+    return '<div class="ac-abstain ac-stopped"><div class="ac-abstain-label">Stopped</div></div>'
+
+
+def _marked(text: str, refs: dict[int, str] | None = None) -> str:
+    """Text with its [n] markers as buttons (refs: n -> the button HTML); markers without a citation are dropped."""
     out = []
     for i, part in enumerate(re.split(r"\s*\[(\d{1,2})\]", text)):
-        out.append(esc_lines(part) if i % 2 == 0 else f'<sup class="ac-ref">{int(part)}</sup>')
+        if i % 2 == 0:
+            out.append(esc_lines(part))
+        elif refs and int(part) in refs:
+            out.append(refs[int(part)])
     return "".join(out)
+
+
+# The chatbot's sanitizer keeps id, class, href, role and type but drops data-* and aria-* attributes: what the
+# page script needs rides in ids and hrefs, and accessible names are text (visually hidden where needed, .ac-sr).
+
+
+def _sr(text: str) -> str:
+    return f'<span class="ac-sr">{esc(text)}</span>'
+
+
+def _ref_button(uid: str, c: Citation) -> str:
+    """A citation marker (id "<uid>-r<n>" -> card "<uid>-c<n>"): hover or focus shows the quote, click scrolls to
+    its card and flashes it."""
+    quote = c.quote if len(c.quote) <= 240 else c.quote[:237].rsplit(" ", 1)[0] + "…"
+    return (f'<button type="button" class="ac-ref" id="{uid}-r{c.n}">{_sr("Source ")}{c.n}'
+            f'<span class="ac-tip" role="tooltip">“{esc(quote)}” '
+            f'<span class="ac-tip-src">{esc(display_title(c.title))}</span></span></button>')
 
 
 def _view_href(c: Citation) -> str:
     return f"#view/{c.article_id}/{c.start}/{c.end}/{c.n}"
 
 
-def render_card(c: Citation) -> str:
-    meta = [_link(c.url, c.title, "ac-card-title")]
-    meta.append(f'<span class="ac-card-date">{esc(fmt_date(c.published))}</span>' if c.published
-                else '<span class="ac-card-date ac-undated">undated</span>')
-    if not safe_url(c.url):
-        meta.append(f'<span class="ac-card-source">{esc(source_label(c.source))}</span>')
+def render_card(c: Citation, uid: str = "ac", outlet: str | None = None, quoted_above: bool = False) -> str:
+    """One source: the quote (unless it is the answer line above), title · outlet · date, and the way to the
+    article; file names, ids and offsets only behind "Details"."""
+    title = display_title(c.title)
+    quote = ('<p class="ac-quoted-above">The answer above, quoted from this article.</p>' if quoted_above
+             else f'<blockquote class="ac-quote">{esc_lines(c.quote)}</blockquote>')
     return (
-        f'<div class="ac-card">'
-        f'<div class="ac-card-n">{c.n}</div>'
-        f'<div class="ac-card-body">'
-        f'<blockquote class="ac-quote">{esc_lines(c.quote)}</blockquote>'
-        f'<div class="ac-card-meta">{" <span class=ac-sep>·</span> ".join(meta)}</div>'
-        f'<div class="ac-card-actions"><a class="ac-view" href="{_view_href(c)}">View in article</a>'
-        f'<span class="ac-card-pos">chars {c.start:,}–{c.end:,}</span></div>'
-        f"</div></div>"
+        f'<article class="ac-card" id="{uid}-c{c.n}" tabindex="-1">'
+        f'<div class="ac-card-n">{_sr("Source ")}{c.n}</div>'
+        f'<div class="ac-card-body">{quote}'
+        f'<div class="ac-card-meta">{byline(c.title, outlet, c.published, c.url)}</div>'
+        f'<div class="ac-card-actions"><a class="ac-view" href="{_view_href(c)}">View in article'
+        f'{_sr(": " + title)}</a>'
+        f'<details class="ac-tech"><summary>Details</summary><span>{esc(source_label(c.source))} · '
+        f"characters {c.start:,}–{c.end:,} · id {esc(c.article_id)}</span></details></div>"
+        f"</div></article>"
     )
 
 
-def render_answer(answer: Answer, asked: str = "") -> str:
-    """One assistant message: the answer (or the abstention) and its citation cards."""
+def answer_as_text(answer: Answer, asked: str = "") -> str:
+    """The answer as plain text for the clipboard: answer line, then every quote with its source."""
+    lines = [f"Q: {asked or answer.question}"]
+    verdict = VERDICTS.get(answer.verdict or "")
+    line = " — ".join(x for x in (verdict, answer.short_answer) if x)
+    if answer.mode == "llm":
+        line = " ".join(x for x in (line, answer.text) if x)
+    if line:
+        lines.append(f"A: {line}" + (f" (as of {fmt_date(answer.as_of)})" if answer.as_of else ""))
+    for c in answer.citations:
+        src = ", ".join(x for x in (display_title(c.title), fmt_date(c.published) or "undated", c.url) if x)
+        lines.append(f"[{c.n}] “{c.quote}” — {src}")
+    return "\n".join(lines)
+
+
+def _answer_line(answer: Answer, uid: str, refs: dict[int, str]) -> tuple[str, int | None]:
+    """The answer line, large: verdict badge + short answer + "as of", or the model's text, or else the first
+    quote. Returns it and the number of the card whose quote it already shows (that card does not repeat it)."""
+    as_of = (f'<span class="ac-asof">as of {esc(fmt_date(answer.as_of))}</span>' if answer.as_of else "")
+    first = answer.citations[0]
+    if answer.verdict or answer.short_answer:
+        holder = next((c for c in answer.citations if answer.short_answer and answer.short_answer in c.quote), first)
+        badge = (f'<span class="ac-verdict ac-verdict-{esc(answer.verdict)}">{VERDICTS[answer.verdict]}</span>'
+                 if answer.verdict in VERDICTS else "")
+        short = f'<span class="ac-short">{esc(answer.short_answer)}</span>' if answer.short_answer else ""
+        same = answer.short_answer and answer.short_answer.strip() == holder.quote.strip()
+        return (f'<div class="ac-line">{badge}{short}{refs[holder.n]}{as_of}</div>',
+                holder.n if same else None)
+    if answer.mode == "llm":  # the model's own words, built on the cards below; marked as the model's
+        return (f'<div class="ac-model-label">Written by the language model from the quotes below</div>'
+                f'<p class="ac-lead">{_marked(answer.text, refs)}{as_of}</p>', None)
+    return (f'<p class="ac-lead"><span class="ac-lead-quote">{esc_lines(first.quote)}</span>{refs[first.n]}{as_of}'
+            "</p>", first.n)
+
+
+def render_answer(answer: Answer, asked: str = "", outlets: dict[str, str | None] | None = None,
+                  follow_ups: list[str] | None = None, uid: str = "ac") -> str:
+    """One assistant message: the answer line first, then the sources; no sentence is shown twice."""
     resolved = ""
     if asked and answer.question and answer.question.strip() != asked.strip():
         resolved = f'<div class="ac-resolved">Answering: {esc(answer.question)}</div>'
@@ -141,99 +223,70 @@ def render_answer(answer: Answer, asked: str = "") -> str:
     if answer.abstained or not answer.citations:
         return (f'<div class="ac-abstain">{resolved}<div class="ac-abstain-label">Not in the articles</div>'
                 f'<p class="ac-answer-text">{esc_lines(answer.text)}</p>{notice}</div>')
+    outlets = outlets or {}
+    refs = {c.n: _ref_button(uid, c) for c in answer.citations}
+    line, shown = _answer_line(answer, uid, refs)
     n = len(answer.citations)
-    as_of = f" · as of {esc(fmt_date(answer.as_of))}" if answer.as_of else ""
-    cards = "".join(render_card(c) for c in answer.citations)
-    return (f'<div class="ac-answer">{resolved}<p class="ac-answer-text">{_answer_text(answer.text)}</p>{notice}'
-            f'<div class="ac-sources-label">{n} quote{"s" if n != 1 else ""} from the articles{as_of}</div>'
-            f'<div class="ac-cards">{cards}</div></div>')
+    cards = "".join(render_card(c, uid, outlets.get(c.article_id), quoted_above=c.n == shown)
+                    for c in answer.citations)
+    more = ""
+    if follow_ups:
+        more = ('<div class="ac-followups"><div class="ac-sub">Ask next</div>'
+                + "".join(_ask_link(q, cls="ac-ask ac-followup") for q in follow_ups) + "</div>")
+    copy = ('<button type="button" class="ac-copy">Copy answer</button>'
+            f'<pre class="ac-copy-text">{esc(answer_as_text(answer, asked))}</pre>')
+    return (f'<div class="ac-answer ac-mode-{esc(answer.mode)}">{resolved}{line}{notice}'
+            f'<div class="ac-sources-head"><span class="ac-sources-label">{n} source{"s" if n != 1 else ""} '
+            f"from the articles</span>{copy}</div>"
+            f'<div class="ac-cards">{cards}</div>{more}</div>')
 
 
-def render_reader(article, start: int | None = None, end: int | None = None, n: int | None = None) -> str:
-    """The article reader: full text, the quoted span in <mark> (scrolled into view by the component's JS)."""
-    text = article.text or ""
-    meta = []
-    if article.published:
-        meta.append(esc(fmt_date(article.published)))
-    if article.outlet:
-        meta.append(esc(article.outlet))
-    if article.author:
-        meta.append(esc(article.author))
-    link = safe_url(article.url)
-    meta.append(_link(link, source_label(article.source, link), "ac-reader-source") if link
-                else esc(source_label(article.source)))
-    if start is not None and end is not None and 0 <= start < end <= len(text):
-        label = f"Quote [{n}]" if n else "Quote"
-        note = (f'<div class="ac-reader-note"><span class="ac-mark-swatch"></span>{label} highlighted · '
-                f"characters {start:,}–{end:,}</div>")
-        body = f'{esc(text[:start])}<mark id="ac-mark">{esc(text[start:end])}</mark>{esc(text[end:])}'
+def _ask_link(question: str, text: str | None = None, cls: str = "ac-ask", count: int | None = None,
+              noun: str = "article") -> str:
+    """A link that asks `question` (carried in the href: "#ask/<quoted question>"); a count reads as
+    ", in 3 articles"."""
+    badge = ""
+    if count is not None:
+        badge = (f'<span class="ac-count">{_sr(", in ")}{count}{_sr(" " + noun + ("s" if count != 1 else ""))}'
+                 "</span>")
+    return f'<a class="{cls}" href="#ask/{quote(question, safe="")}">{esc(text or question)}{badge}</a>'
+
+
+def render_start(questions: list[str] | None) -> str:
+    """The empty conversation: what the app does and questions it answers well (None: still loading)."""
+    head = ('<div class="ac-start-title">Ask about a celebrity friendship</div>'
+            '<div class="ac-start-sub">Answers quote the articles word for word; open any quote to read it in '
+            "context.</div>")
+    if questions is None:
+        body = '<div class="ac-panel-empty" aria-busy="true">Finding questions the articles answer…</div>'
+    elif not questions:
+        body = '<div class="ac-panel-empty">Add articles in the Library tab to get suggestions.</div>'
     else:
-        note = ""
-        body = esc(text)
-    return (
-        '<div class="ac-reader" role="dialog" aria-modal="true" aria-label="Article">'
-        '<div class="ac-reader-backdrop"></div>'
-        '<article class="ac-reader-panel">'
-        '<header class="ac-reader-head">'
-        '<button type="button" class="ac-reader-close" aria-label="Close article">×</button>'
-        '<div class="ac-reader-kicker">Article</div>'
-        f'<h2 class="ac-reader-title">{esc(article.title)}</h2>'
-        f'<div class="ac-reader-meta">{" · ".join(meta)}</div>{note}'
-        "</header>"
-        f'<div class="ac-reader-text">{body}</div>'
-        f'<footer class="ac-reader-foot">id {esc(article.article_id)} · {len(text):,} characters</footer>'
-        "</article></div>"
-    )
+        body = ('<div class="ac-sub">Try asking</div><div class="ac-examples">'
+                + "".join(_ask_link(q) for q in questions) + "</div>")
+    return f'<div class="ac-start">{head}{body}</div>'
 
 
-def _ask_link(question: str, text: str | None = None, cls: str = "ac-ask") -> str:
-    return f'<a class="{cls}" href="#ask" data-q="{esc(question)}">{esc(text or question)}</a>'
-
-
-def render_examples(questions: list[str]) -> str:
-    head = "<div class='ac-side-title'>Try asking</div>"
-    if not questions:
-        return head + '<div class="ac-panel-empty">Add articles in the Library tab to get suggestions.</div>'
-    return head + '<div class="ac-examples">' + "".join(_ask_link(q) for q in questions) + "</div>"
-
-
-def render_coverage(cov: Coverage, max_people: int = 24, max_pairs: int = 12) -> str:
-    head = "<div class='ac-side-title'>Who's covered</div>"
+def render_coverage(cov: Coverage | None, max_people: int = 24, max_pairs: int = 12) -> str:
+    """Who the index covers; each person and pair asks about them (None: still loading, no "empty" flash)."""
+    head = "<h2 class='ac-side-title'>Who's covered</h2>"
+    if cov is None:
+        return head + '<div class="ac-panel-empty" aria-busy="true">Loading…</div>'
     if not cov.people and not cov.pairs:
-        return head + '<div class="ac-panel-empty">Nobody yet: the index is empty.</div>'
+        return head + '<div class="ac-panel-empty">Nobody yet: add articles in the Library tab.</div>'
     people = "".join(
-        f'<span class="ac-person">{esc(name)}<span class="ac-count">{n}</span></span>'
+        _ask_link(f"What do the articles say about {name}?", name, "ac-ask ac-person", n)
         for name, n in cov.people[:max_people])
     more = len(cov.people) - max_people
     if more > 0:
         people += f'<span class="ac-more">+{more} more</span>'
     pairs = "".join(
-        f'<li>{_ask_link(f"What do the articles say about {a} and {b}?", f"{a} & {b}", "ac-ask ac-pair")}'
-        f'<span class="ac-count">{n}</span></li>'
+        "<li>" + _ask_link(f"What do the articles say about {a} and {b}?", f"{a} & {b}", "ac-ask ac-pair", n)
+        + "</li>"
         for a, b, n in cov.pairs[:max_pairs])
     return (head + f'<div class="ac-coverage"><div class="ac-sub">People</div><div class="ac-people">{people}</div>'
             + (f'<div class="ac-sub">Pairs named together</div><ul class="ac-pairs">{pairs}</ul>' if pairs else "")
             + "</div>")
-
-
-def render_results(results: list[tuple[str, AddResult]], note: str = "") -> str:
-    """Per-input results of an add: status badge, title, input and the reason for errors."""
-    if not results:
-        return f'<div class="ac-results-empty">{esc(note)}</div>' if note else ""
-    rows = []
-    for label, r in results:
-        status = _STATUS_LABELS.get(r.status, r.status)
-        title = f'<span class="ac-res-title">{esc(r.title)}</span>' if r.title else ""
-        chunks = f" · {r.chunks} chunk{'s' if r.chunks != 1 else ''}" if r.status in ("added", "replaced") and r.chunks else ""
-        detail = f'<div class="ac-res-detail">{esc(r.detail)}</div>' if r.detail else ""
-        rows.append(
-            f'<li class="ac-res ac-res-{esc(r.status)}"><span class="ac-badge">{esc(status)}</span>'
-            f'<div class="ac-res-body">{title}<div class="ac-res-input">{esc(label)}{chunks}</div>{detail}</div></li>')
-    counts: dict[str, int] = {}
-    for _, r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-    return f'<div class="ac-results"><div class="ac-results-sum">{esc(summary)}</div><ul>{"".join(rows)}</ul></div>'
 
 
 def render_header(stats: dict[str, Any] | None = None) -> str:
@@ -250,31 +303,3 @@ def render_header(stats: dict[str, Any] | None = None) -> str:
         f'<p class="ac-tagline">{esc(TAGLINE)}</p></div>'
         f'<div class="ac-stats">{esc(line)}</div></header>'
     )
-
-
-def library_rows(articles: list, query: str = "") -> list[list[Any]]:
-    terms = [t for t in (query or "").lower().split() if t]
-    rows = []
-    for a in reversed(articles):  # newest first
-        hay = " ".join(str(x or "") for x in (a.title, a.source, a.url, a.article_id, a.outlet, a.author,
-                                                a.published.isoformat() if a.published else "")).lower()
-        if all(t in hay for t in terms):
-            rows.append([a.title, a.published.isoformat() if a.published else "", source_label(a.source, a.url),
-                         a.chunks, (a.added_at or "")[:10], a.article_id[:ID_CHARS]])
-    return rows
-
-
-
-def render_gone(article_id: str) -> str:
-    return ('<div class="ac-reader" role="dialog" aria-modal="true"><div class="ac-reader-backdrop"></div>'
-            '<article class="ac-reader-panel"><header class="ac-reader-head">'
-            '<button type="button" class="ac-reader-close" aria-label="Close article">×</button>'
-            '<div class="ac-reader-kicker">Article</div><h2 class="ac-reader-title">No longer in the index</h2>'
-            f'<div class="ac-reader-meta">Article {esc(article_id)} was removed from the library.</div>'
-            "</header></article></div>")
-
-
-def render_notice(message: str, error: bool = False) -> str:
-    if not message:
-        return ""
-    return f'<div class="ac-notice-box{" ac-notice-error" if error else ""}">{esc(message)}</div>'
