@@ -28,7 +28,7 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
 
 
 class LoginGuard:
-    """An async auth callable for gr.Blocks.launch(auth=...)."""
+    """Counts wrong logins; `check` is the auth function for gr.Blocks.launch(auth=...)."""
 
     def __init__(self, user: str, password: str, *, max_failures: int = 5, window: float = 60.0,
                  delay: float = 0.5):
@@ -42,7 +42,15 @@ class LoginGuard:
             self.failures.popleft()
         return len(self.failures) >= self.max_failures
 
-    async def __call__(self, username: str, password: str) -> bool:
+    @property
+    def check(self):
+        """A plain coroutine function: Gradio awaits the auth callable only when inspect.iscoroutinefunction says
+        so, and an object with an async __call__ would return an (always truthy) coroutine unawaited."""
+        async def check(username: str, password: str) -> bool:
+            return await self.attempt(username, password)
+        return check
+
+    async def attempt(self, username: str, password: str) -> bool:
         if self.locked():
             log.warning("login refused: %d wrong logins in the last %g s", len(self.failures), self.window)
             return False

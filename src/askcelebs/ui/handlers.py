@@ -214,6 +214,9 @@ class _Handlers:
                                 published=(published or "").strip() or None, progress=self._progress(progress))
             except AskCelebsError as exc:
                 added = [AddResult(", ".join(saved.values()), "error", detail=str(exc))]
+            except Exception as exc:  # a loader bug must not leave a raw traceback in the page; the log has it
+                log.exception("adding %s failed", list(saved.values()))
+                added = [AddResult(", ".join(saved.values()), "error", detail=f"could not be read ({exc})")]
             results += [(saved.get(r.input, saved.get(str(Path(r.input).resolve()), r.input)), r) for r in added]
         ok = all(r.ok for _, r in results)
         return render_results(results), None, "" if ok else gr.update(), "" if ok else gr.update()

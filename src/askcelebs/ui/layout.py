@@ -279,7 +279,7 @@ def serve(bot: AskCelebs, host: str | None = None, port: int | None = None, bloc
         log.warning("serving on %s without a login; set ASKCELEBS_AUTH=user:password", host)
     demo = build_app(bot)
     options = launch_options(bot) | launch_kwargs
-    auth = LoginGuard(*creds) if creds else None
+    auth = LoginGuard(*creds).check if creds else None
     demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
                 auth_message="askcelebs: sign in to continue" if auth else None, **options)
     return demo

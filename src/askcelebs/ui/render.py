@@ -87,7 +87,7 @@ def display_title(title: str) -> str:
     title = re.sub(r"\s+", " ", title or "").strip() or "Untitled article"
     if title.islower():
         title = title[0].upper() + title[1:]
-    if len(title) > 90 or title.endswith("..."):
+    if title.endswith("...") or (title.islower() and len(title) > 90):
         title = title.rstrip(". ")
         if len(title) > 72:
             title = title[:72].rsplit(" ", 1)[0].rstrip(",;:-")

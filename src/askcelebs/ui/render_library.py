@@ -20,6 +20,14 @@ def _matches(a, terms: list[str]) -> bool:
     return all(t in hay for t in terms)
 
 
+def _where(a) -> str:
+    """Where it came from, when that means something to a reader: a site, or "pasted text"; file names are
+    technical details."""
+    if safe_url(a.url) or a.source.startswith(("pasted:", "http://", "https://")):
+        return f' <span class="ac-sep" aria-hidden="true">·</span> {esc(source_label(a.source, a.url))}'
+    return ""
+
+
 def render_library(articles: list, query: str = "") -> str:
     """The indexed articles, newest first, as rows (cards on narrow screens), each with Read / Edit / Remove."""
     terms = [t for t in (query or "").lower().split() if t]
@@ -34,8 +42,7 @@ def render_library(articles: list, query: str = "") -> str:
         items.append(
             f'<li class="ac-lib-item" data-id="{esc(a.article_id)}">'
             f'<div class="ac-lib-main"><h3 class="ac-lib-title">{title}</h3>'
-            f'<div class="ac-lib-meta">{byline(None, a.outlet, a.published)}'
-            f' <span class="ac-sep" aria-hidden="true">·</span> {esc(source_label(a.source, a.url))}</div>'
+            f'<div class="ac-lib-meta">{byline(None, a.outlet, a.published)}{_where(a)}</div>'
             f'<details class="ac-tech"><summary>Details</summary><span>{esc(a.source)} · {a.chunks} passages · '
             f"{a.sentences} sentences · added {esc((a.added_at or '')[:10])} · id {esc(a.article_id)}</span>"
             f"</details></div>"
