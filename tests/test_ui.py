@@ -190,14 +190,14 @@ def test_upload_ask_remove(page, served, tmp_path):
         assert q in _article_text(bot, art.article_id)
 
     tab(page, "Library")
-    library_item(page, title).get_by_role("button", name="Remove…").click()
+    library_item(page, title).locator("button", has_text="Remove").click()
     confirm = page.locator("#ac-remove-confirm")
     confirm.wait_for()
     assert title in page.locator("#ac-confirm-text").inner_text()
     page.click("#ac-remove-cancel")  # cancel keeps it
     confirm.wait_for(state="hidden")
     assert any(a.title == title for a in bot.articles())
-    library_item(page, title).get_by_role("button", name="Remove…").click()
+    library_item(page, title).locator("button", has_text="Remove").click()
     confirm.wait_for()
     page.click("#ac-remove-confirm")
     page.locator("#ac-lib-notice", has_text="Removed").wait_for()

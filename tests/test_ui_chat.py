@@ -393,3 +393,25 @@ def test_page_metadata_and_favicon_are_askcelebs(page, served):
         chip.evaluate("e => e.textContent")
     snap = chip.aria_snapshot()
     assert re.search(r'link "John Legend\s*,\s*in\s*1\s*article"', snap), snap
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1400, 900), (390, 844)])
+def test_screenshots(browser, served, scheme, size):
+    """artifacts/ui-shot-{chat,reader,library}-{scheme}-{width}.png, looked at by a person before a release."""
+    w, h = size
+    pg = _page(browser, served[1], w, h, scheme, is_mobile=w < 700)
+    try:
+        answer = ask(pg, STILL)
+        pg.wait_for_timeout(900)
+        screenshot(pg, f"ui-shot-chat-{scheme}-{w}.png")
+        open_in_article(pg, answer, 1)
+        screenshot(pg, f"ui-shot-reader-{scheme}-{w}.png")
+        close_reader(pg)
+        tab(pg, "Library")
+        pg.locator("#ac-library li.ac-lib-item").first.wait_for()
+        screenshot(pg, f"ui-shot-library-{scheme}-{w}.png")
+        assert not pg.watch.errors
+    finally:
+        pg.context.close()
