@@ -82,7 +82,8 @@ def open_app(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("#ac-question textarea", timeout=TIMEOUT_MS)
     # panels (examples, coverage, library) fill on load
-    page.wait_for_selector("#ac-start a.ac-ask, #ac-chat .message-row", timeout=TIMEOUT_MS)
+    page.wait_for_function("""() => [...document.querySelectorAll('#ac-start a.ac-ask, #ac-chat .message-row')]
+        .some(e => e.offsetParent !== null)""", timeout=TIMEOUT_MS)
 
 
 def tab(page, name: str) -> None:
