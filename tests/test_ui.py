@@ -16,7 +16,8 @@ import pytest
 
 from tests.conftest import SEED
 from tests.ui_helpers import (CHROMIUM, CHROMIUM_ARGS, Watch, ask, card_quotes, card_titles, close_reader, free_port,
-                        open_app, open_in_article, pixel_server, screenshot, tab, upload, wait_results)
+                              library_item, open_app, open_in_article, pixel_server, screenshot, tab, upload,
+                              wait_results)
 
 EVALSET = Path(__file__).resolve().parents[1] / "src" / "askcelebs" / "evalset" / "articles"
 LEGEND_WEST = "How did John Legend and Kanye West meet?"
@@ -145,10 +146,10 @@ def test_examples_and_coverage_panels(page, served):
     bot, _ = served
     people = page.locator("#ac-coverage .ac-person").all_inner_texts()
     assert any("John Legend" in p for p in people) and any("Corinne Vale" in p for p in people)
-    examples = page.locator("#ac-examples a.ac-ask").all_inner_texts()
+    examples = page.locator("#ac-start a.ac-ask").all_inner_texts()
     assert examples == bot.example_questions(5)
     # clicking an example asks it
-    page.locator("#ac-examples a.ac-ask").first.click()
+    page.locator("#ac-start a.ac-ask").first.click()
     page.locator("#ac-chat .ac-user", has_text=examples[0]).wait_for()
     page.locator("#ac-chat .ac-answer:not(.ac-streaming), #ac-chat .ac-abstain").first.wait_for()
 
@@ -168,19 +169,18 @@ def test_upload_ask_remove(page, served, tmp_path):
     upload(page, doc)
     res = wait_results(page)
     assert "ac-res-added" in res.first.get_attribute("class") and title in res.first.inner_text()
-    saved = Path(bot.settings.store) / "uploads" / "wren-oskar.md"
+    saved = Path(bot.settings.store) / "uploads" / "wren-oskar.md"  # a clean name is kept as it is
     assert saved.is_file() and saved.read_text(encoding="utf-8") == FICTIONAL
-    row = page.locator("#ac-library .body-cell", has_text=title).first
-    row.wait_for()
-    # search narrows the table
-    page.click("#ac-search textarea")
+    item = library_item(page, title)
+    item.wait_for()
+    # search narrows the list
+    page.click("#ac-search textarea, #ac-search input")
     page.keyboard.type("halloway")
-    page.wait_for_function("document.querySelectorAll('#ac-library .virtual-row').length === 1")
+    page.wait_for_function("document.querySelectorAll('#ac-library li.ac-lib-item').length === 1")
     screenshot(page, "ui-library-search.png")
     page.keyboard.press("Control+A")
     page.keyboard.press("Backspace")
-    page.wait_for_function("document.querySelectorAll('#ac-library .virtual-row').length > 1")
-    screenshot(page, "ui-library.png")
+    page.wait_for_function("document.querySelectorAll('#ac-library li.ac-lib-item').length > 1")
 
     tab(page, "Ask")
     answer = ask(page, question)
@@ -190,17 +190,14 @@ def test_upload_ask_remove(page, served, tmp_path):
         assert q in _article_text(bot, art.article_id)
 
     tab(page, "Library")
-    page.locator("#ac-library .body-cell", has_text=title).first.click()
-    page.wait_for_function(
-        "document.querySelector('#ac-picked input') && document.querySelector('#ac-picked input').value.includes('Wren Halloway')")
-    page.click("#ac-remove")
+    library_item(page, title).locator("button", has_text="Remove").click()
     confirm = page.locator("#ac-remove-confirm")
     confirm.wait_for()
     assert title in page.locator("#ac-confirm-text").inner_text()
     page.click("#ac-remove-cancel")  # cancel keeps it
     confirm.wait_for(state="hidden")
     assert any(a.title == title for a in bot.articles())
-    page.click("#ac-remove")
+    library_item(page, title).locator("button", has_text="Remove").click()
     confirm.wait_for()
     page.click("#ac-remove-confirm")
     page.locator("#ac-lib-notice", has_text="Removed").wait_for()
@@ -239,7 +236,7 @@ def test_hostile_article_runs_nothing_and_loads_nothing(page, served):
     bot, url = served
     with pixel_server() as (pixel, hits):
         tab(page, "Library")
-        page.get_by_role("tab", name="Paste text").click()
+        page.get_by_role("tab", name="Paste").click()
         title = 'Nova Quill & Basil Crane <img src=x onerror="window.__pwned=9;alert(9)"> ![t](http://example.invalid/t.png)'
         page.fill("#ac-paste-title input, #ac-paste-title textarea", title)
         page.fill("#ac-paste-text textarea", hostile_text(pixel))
@@ -251,7 +248,7 @@ def test_hostile_article_runs_nothing_and_loads_nothing(page, served):
         res = wait_results(page)
         assert "ac-res-added" in res.first.get_attribute("class"), res.first.inner_text()
         assert title in res.first.inner_text()  # shown as text
-        page.locator("#ac-library .body-cell", has_text="Nova Quill & Basil Crane").first.wait_for()
+        library_item(page, "Nova Quill & Basil Crane").wait_for()
         assert title in page.locator("#ac-library").inner_text()
         screenshot(page, "ui-hostile-library.png")
 
@@ -428,12 +425,13 @@ def test_uploads_are_checked_and_kept_in_the_app_folder(make_bot, tmp_path):
     big.write_text("Wren Halloway and Oskar Lindqvist. " * 200)
     exe = incoming / "tool.exe"
     exe.write_bytes(b"MZ")
-    html_out, cleared = _Handlers(bot).ingest_files([str(ok), str(big), str(exe)], progress=lambda *a, **k: None)
+    html_out, cleared, _, _ = _Handlers(bot).ingest_files([str(ok), str(big), str(exe)],
+                                                          progress=lambda *a, **k: None)
     assert cleared is None
     assert html_out.count('class="ac-res ac-res-error"') == 2 and "ac-res-added" in html_out
     assert "unsupported file type" in html_out and "MB limit" in html_out
     kept = list((Path(bot.settings.store) / "uploads").iterdir())
-    assert [p.name for p in kept] == ["Wren _ Oskar _draft.md"]
+    assert len(kept) == 1 and re.fullmatch(r"Wren _ Oskar _draft-[0-9a-f]{8}\.md", kept[0].name), kept
     assert not any(incoming.iterdir())  # Gradio's temporary copies are gone
     assert bot.articles()[0].source == str(kept[0].resolve())
 
@@ -452,7 +450,7 @@ def test_rendering_escapes_everything_article_derived():
     html_ = render_answer(Answer(text=payload + " [1]", citations=[cite]), "q")
     assert "<img" not in html_ and "href=\"javascript" not in html_ and "](" not in html_
     assert "&lt;img src=x onerror=alert&#40;1&#41;&gt;" in html_  # shown, as text
-    assert '<sup class="ac-ref">1</sup>' in html_
+    assert re.search(r'<button type="button" class="ac-ref" id="[\w-]+-r1">', html_)
     assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None
     assert safe_url("/relative") is None and safe_url("https://example.com/a") == "https://example.com/a"
     abstain = render_answer(Answer(text="The indexed articles don't say.", abstained=True), "q")

@@ -82,7 +82,8 @@ def open_app(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("#ac-question textarea", timeout=TIMEOUT_MS)
     # panels (examples, coverage, library) fill on load
-    page.wait_for_selector("#ac-examples a.ac-ask", timeout=TIMEOUT_MS)
+    page.wait_for_function("""() => [...document.querySelectorAll('#ac-start a.ac-ask, #ac-chat .message-row')]
+        .some(e => e.offsetParent !== null)""", timeout=TIMEOUT_MS)
 
 
 def tab(page, name: str) -> None:
@@ -112,7 +113,13 @@ def ask(page, question: str):
 
 
 def card_quotes(answer) -> list[str]:
-    return [q.inner_text() for q in answer.locator(".ac-card blockquote.ac-quote").all()]
+    """Each card's quote; the card whose quote is the answer line above shows it there (never twice)."""
+    lead = answer.locator(".ac-lead-quote")
+    out = []
+    for card in answer.locator(".ac-card").all():
+        q = card.locator("blockquote.ac-quote")
+        out.append(q.inner_text() if q.count() else lead.inner_text())
+    return out
 
 
 def card_titles(answer) -> list[str]:
@@ -133,10 +140,25 @@ def close_reader(page) -> None:
     page.locator("#ac-reader .ac-reader").wait_for(state="detached", timeout=10_000)
 
 
-def upload(page, path: Path) -> None:
-    page.set_input_files("#ac-upload input[type=file]", str(path))
-    page.locator("#ac-upload", has_text=path.name).wait_for(timeout=TIMEOUT_MS)
+def upload(page, *paths: Path) -> None:
+    page.set_input_files("#ac-upload input[type=file]", [str(p) for p in paths])
+    page.locator("#ac-upload", has_text=paths[0].name).first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500 * len(paths))  # the rest of a batch finishes uploading
     page.click("#ac-add-files")
+
+
+def library_item(page, title: str):
+    return page.locator("#ac-library li.ac-lib-item", has_text=title).first
+
+
+def run_axe(page, context: str | None = None) -> list[dict]:
+    """axe-core in the page (axe-playwright-python ships it); returns the serious and critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context)
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5],
+             "summary": v["nodes"][0].get("failureSummary", "")[:300] if v["nodes"] else ""}
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def wait_results(page):

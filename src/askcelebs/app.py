@@ -21,11 +21,11 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from .answering import extractive
 from .answering.types import Answer
-from .articles import Article, from_text
+from .articles import Article, from_text, normalise, parse_date
 from .chat import Standalone, build_chain, condense
 from .config import Settings
 from .embedding import Embedder, get_embedder
-from .errors import InputError
+from .errors import AskCelebsError, InputError
 from .index import CHUNKS, SideIndex, Store, StoredArticle
 from .ingest import AddResult, Ingestor, Progress
 from .people import Name, people_in_article
@@ -66,6 +66,7 @@ class AskCelebs:
         self._retriever = HybridRetriever(settings, self.store, self.side, self.embedder, self.known_people)
         self._coverage_cache: tuple[int, Any] | None = None
         self._people_cache: dict[str, list[tuple[Name, int]]] = {}
+        self._examples_cache: tuple[Any, list[str]] | None = None
         self._chain = build_chain(self)
         self._llm_spec = llm if llm is not None else settings.llm
         self._llm = None
@@ -244,13 +245,75 @@ class AskCelebs:
         return self._people_index()[1]
 
     def example_questions(self, n: int = 4) -> list[str]:
-        """Questions the index can answer, built from pairs of people named together."""
+        """Questions the index answers well: built from pairs named together, then asked, and kept only when the
+        answer does not abstain and its quotes name both people (cached until the index changes)."""
         cov = self.coverage()
+        key = (self.side.generation, n)
+        if self._examples_cache and self._examples_cache[0] == key:
+            return list(self._examples_cache[1])
         templates = ["Are {a} and {b} still friends?", "How did {a} and {b} meet?",
                      "Did {a} and {b} ever fall out?", "What do the articles say about {a} and {b}?"]
-        out = [templates[i % len(templates)].format(a=a, b=b) for i, (a, b, _) in enumerate(cov.pairs[:n])]
-        out += [f"What do the articles say about {p}?" for p, _ in cov.people if len(out) < n][: n - len(out)]
-        return out
+        candidates = [(t.format(a=a, b=b), (a, b)) for i, (a, b, _) in enumerate(cov.pairs[: 2 * n])
+                      for t in (templates[i % len(templates)], templates[(i + 1) % len(templates)])]
+        candidates += [(f"What do the articles say about {p}?", (p,)) for p, _ in cov.people[:n]]
+        out: list[str] = []
+        for question, people in candidates:
+            if len(out) >= n:
+                break
+            if question not in out and self._answers_well(question, people):
+                out.append(question)
+        self._examples_cache = (key, out)
+        return list(out)
+
+    def _answers_well(self, question: str, people: tuple[str, ...]) -> bool:
+        try:
+            answer = self.ask(question)
+        except AskCelebsError:
+            return False
+        quotes = " ".join(c.quote for c in answer.citations).lower()
+        return not answer.abstained and all(p.lower() in quotes or p.split()[-1].lower() in quotes for p in people)
+
+    def follow_ups(self, answer: Answer, n: int = 3) -> list[str]:
+        """Questions to ask next, from what the cited articles cover: the pair's other events, other pairs."""
+        if answer.abstained or not answer.citations:
+            return []
+        texts = " ".join(self.side.lower_texts.get(c.article_id, "") for c in answer.citations)
+        people = answer.people[:2]
+        topics = [("How did {a} and {b} meet?", r"\bmet\b|\bmeet"), ("Did {a} and {b} ever fall out?",
+                  r"fell out|fall.?out|feud|rift|split"), ("Are {a} and {b} still friends?", r"friend"),
+                  ("Did {a} and {b} work together?", r"collaborat|worked|album|song|film|tour")]
+        out = []
+        if len(people) == 2:
+            a, b = people
+            out += [t.format(a=a, b=b) for t, pattern in topics if re.search(pattern, texts)]
+        cited = {c.article_id for c in answer.citations}
+        shown = set(people)
+        for a, b, _ in self.coverage().pairs:
+            if len(out) >= n + 2:
+                break
+            if {a, b} != shown and ({a, b} & shown or not shown) and any(
+                    a.lower() in self.side.lower_texts.get(i, "") and b.lower() in self.side.lower_texts.get(i, "")
+                    for i in cited):
+                out.append(f"What do the articles say about {a} and {b}?")
+        asked = (answer.question or "").strip().lower()
+        return [q for q in dict.fromkeys(out) if q.lower() != asked][:n]
+
+    def update_metadata(self, article_id: str, *, title: str | None = None, published: str | None = None,
+                        outlet: str | None = None, author: str | None = None, url: str | None = None) -> StoredArticle:
+        """Correct an article's title, date, outlet, author or URL; its text, quotes and offsets are unchanged.
+        None keeps a field; "" clears it (the title cannot be cleared)."""
+        rec = self.article(article_id)
+        changes = _metadata_changes(rec, dict(title=title, published=published, outlet=outlet, author=author,
+                                              url=url))
+        if not changes:
+            return rec
+        with self.store.writing():
+            updated = self.store.update_record(rec.article_id, changes)
+            self.side.update(updated)
+            self._coverage_cache = None
+            self._examples_cache = None
+            self.store.touch()
+        return updated
 
     def names(self, text: str) -> list[Name]:
         return self._retriever.names(text)
@@ -329,6 +392,25 @@ class AskCelebs:
 
                 self._llm = LLMAnswerer.from_spec(self._llm_spec, self.settings)
         return self._llm
+
+
+def _metadata_changes(rec: StoredArticle, given: dict[str, str | None]) -> dict[str, Any]:
+    """The fields that change, checked: a real date, an http(s) URL, a non-empty title of at most 500 chars."""
+    changes: dict[str, Any] = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        value = normalise(str(value))
+        if key == "title" and not value:
+            raise InputError("title", "cannot be empty")
+        if key == "title" and len(value) > 500:
+            raise InputError("title", f"is {len(value)} characters long; keep it under 500")
+        if key == "url" and value and not re.match(r"^https?://[^\s/]+", value, re.I):
+            raise InputError(value, "is not an http:// or https:// address")
+        new = parse_date(value, "published date") if key == "published" else (value or None)
+        if new != getattr(rec, key):
+            changes[key] = new
+    return changes
 
 
 def _people_of(text: str) -> list[tuple[Name, int]]:

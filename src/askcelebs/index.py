@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -122,6 +123,10 @@ def _stored(article_id: str, meta: dict[str, Any], text: str | None) -> StoredAr
         added_ns=int(meta.get("added_ns", 0)), chunks=int(meta.get("chunks", 0)),
         sentences=int(meta.get("sentences", 0)), text=text or "",
     )
+
+
+def _meta_key(rec: StoredArticle) -> tuple:
+    return (rec.title, rec.url, rec.published, rec.author, rec.outlet)
 
 
 def visible(records: Iterable[StoredArticle]) -> tuple[dict[str, StoredArticle], list[str]]:
@@ -401,6 +406,22 @@ class Store:
             self.meta.delete(ids=[pid])
         return stale - committed
 
+    def update_record(self, article_id: str, changes: dict[str, Any]) -> StoredArticle:
+        """Change an article record's metadata in place (text, chunks and embeddings stay)."""
+        with self.guard(f"update article {article_id}"):
+            got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
+            if not got["ids"]:
+                raise StoreError(f"article {article_id} is no longer in the store")
+            meta = dict(got["metadatas"][0])
+            for key, value in changes.items():
+                meta[key] = value.isoformat() if isinstance(value, dt.date) else (value or "")
+            self.articles.update(ids=[article_id], metadatas=[meta])
+            if "title" in changes:
+                ids = self.chunks.get(where={"article_id": article_id}, include=[])["ids"]
+                if ids:
+                    self.chunks.update(ids=ids, metadatas=[{"title": meta["title"]}] * len(ids))
+        return _stored(article_id, meta, got["documents"][0])
+
     def delete_article(self, article_id: str) -> None:
         with self.guard(f"remove article {article_id}"):
             self.articles.delete(ids=[article_id])
@@ -537,12 +558,24 @@ class SideIndex:
             if new:
                 for rec in store.records(ids=new, with_text=True):
                     self._put(rec)
+            for aid in set(shown) & set(self.articles) - set(new):  # metadata edited elsewhere
+                old = self.articles[aid]
+                if _meta_key(shown[aid]) != _meta_key(old):
+                    self._put(dataclasses.replace(shown[aid], text=old.text))
+                    self.generation += 1
             if gone or new:  # else the change was our own write, already applied
                 refs = [c for c in self.chunks if c.article_id not in gone]
                 refs += store.chunk_refs(new) if new else []
                 self._set_chunks(refs)
             self.token = token
         return True
+
+    def update(self, rec: StoredArticle) -> None:
+        """New metadata for an article already indexed (same text, same chunks)."""
+        with self._lock:
+            if rec.article_id in self.articles:
+                self._put(rec)
+                self.generation += 1
 
     def add(self, rec: StoredArticle, refs: list[ChunkRef], removed: Iterable[str] = ()) -> None:
         with self._lock:
