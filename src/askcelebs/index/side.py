@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from typing import Iterable
 
 from .records import ChunkRef, StoredArticle, visible
@@ -35,7 +36,7 @@ class SideIndex:
             token = store.change_token()
             self.epoch = store.epoch
             shown, _ = visible(store.records(with_text=True))
-            refs = [c for c in store.chunk_refs() if c.article_id in shown]
+            refs = _complete(store, shown, [c for c in store.chunk_refs() if c.article_id in shown])
             self.articles = shown
             self.lower_texts = {a: r.text.lower() for a, r in shown.items()}
             self._token_cache = {}  # a rebuild keeps chunk ids but may move their offsets
@@ -126,3 +127,14 @@ class SideIndex:
             return []
         ids, scores = model.retrieve([query_tokens], k=min(k, n), show_progress=False, n_threads=1)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+def _complete(store: Store, shown: dict[str, StoredArticle], refs: list[ChunkRef]) -> list[ChunkRef]:
+    """Chunks are read in offset pages, and a delete by another process between pages shifts the offsets: any
+    article that came back short is read again by its id."""
+    have = Counter(c.article_id for c in refs)
+    short = [aid for aid, rec in shown.items() if have[aid] != rec.chunks]
+    if not short:
+        return refs
+    again = set(short)
+    return [c for c in refs if c.article_id not in again] + store.chunk_refs(short)

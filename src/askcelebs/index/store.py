@@ -31,6 +31,7 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
+from .paged import get_all
 from .records import ArticleWrite, ChunkRef, StoredArticle, _chunk_ref, _meta_of, _stored, visible
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class Store:
     def records(self, ids: list[str] | None = None, with_text: bool = False) -> list[StoredArticle]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         with self.guard("list articles"):
-            got = self.articles.get(ids=ids, include=include)
+            got = get_all(self.articles, ids=ids, include=include)
         docs = got.get("documents") or [None] * len(got["ids"])
         return [_stored(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], docs)]
 
@@ -209,7 +210,7 @@ class Store:
         if article_ids == []:
             return []
         with self.guard("read chunks"):
-            got = self.chunks.get(where=where, include=["metadatas"])
+            got = get_all(self.chunks, where=where)
         return [_chunk_ref(i, m) for i, m in zip(got["ids"], got["metadatas"])]
 
     def dense(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -223,7 +224,7 @@ class Store:
         if not ids:
             return {}
         with self.guard("read sentences"):
-            got = self.sentences.get(ids=ids, include=["embeddings", "metadatas"])
+            got = get_all(self.sentences, ids=ids, include=["embeddings", "metadatas"])
         return {i: (int(m["start"]), int(m["end"]), np.asarray(e, np.float32))
                 for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])}
 
@@ -298,9 +299,9 @@ class Store:
             if not self._pending_file.exists():
                 return set()
             found = {m["article_id"] for col in (self.chunks, self.sentences)
-                     for m in col.get(include=["metadatas"])["metadatas"]}
+                     for m in get_all(col)["metadatas"]}
             return found - committed
-        pending = self.meta.get(where={"kind": "pending"}, include=["metadatas"])
+        pending = get_all(self.meta, where={"kind": "pending"})
         stale = set()
         for pid, meta in zip(pending["ids"], pending["metadatas"]):
             if time.time() - float(meta.get("at", 0)) < _STALE_PENDING_S:
