@@ -72,3 +72,33 @@ def test_a_store_past_chromas_read_limit_opens_sweeps_and_lists(make_bot, tmp_pa
     for c in answer.citations:
         assert reopened.article(c.article_id).text[c.start:c.end] == c.quote
     assert len(reopened.side.chunks) == reopened.store.client.get_collection(CHUNKS).count()
+
+
+def test_names_and_bm25_follow_adds_and_removes_and_survive_a_reopen(make_bot, tmp_path):
+    """The name index and BM25 are patched per article (no rebuild), stored people are read back on reopen,
+    and the BM25 index saved at the store's change token is loaded instead of rebuilt."""
+    from tests.helpers.ingest_support import PAIR_ANSWER, PAIR_QUESTION, PAIR_TEXT
+
+    bot = make_bot()
+    bot.add(str(SEED))
+    assert not bot.ask(SEED_QUESTION).abstained  # builds the BM25 base
+    pair = tmp_path / "pair.txt"
+    pair.write_text(PAIR_TEXT, "utf-8")
+    [added] = bot.add(str(pair))
+    answer = bot.ask(PAIR_QUESTION)  # served by the BM25 delta and the patched name index
+    assert not answer.abstained and PAIR_ANSWER in " ".join(c.quote for c in answer.citations)
+    assert {c.article_id for c in answer.citations} == {added.article_id}
+    covered = bot.coverage()
+    assert "Marisol Vantree" in [p for p, _ in covered.people]
+
+    reopened = make_bot()
+    assert reopened.side.articles[added.article_id].people, "people are read from the record, not re-detected"
+    assert not reopened.side._bm25.stale, "the saved BM25 index is loaded at the same change token"
+    assert reopened.coverage() == covered
+    assert reopened.ask(PAIR_QUESTION).text == answer.text
+
+    reopened.remove(added.article_id)
+    gone = reopened.ask(PAIR_QUESTION)
+    assert gone.abstained and "No indexed article mentions" in gone.text
+    assert "Marisol Vantree" not in [p for p, _ in reopened.coverage().people]
+    assert not reopened.ask(SEED_QUESTION).abstained

@@ -12,6 +12,8 @@ import numpy as np
 
 from ..articles import Article
 from ..chunking import Chunk, Span
+from ..people import Name
+from .people import people_from_json, people_json
 
 @dataclass
 class StoredArticle:
@@ -29,6 +31,7 @@ class StoredArticle:
     chunks: int
     sentences: int
     text: str = ""
+    people: list[tuple[Name, int]] | None = None  # as detected at ingest; None in stores made before
 
     def to_dict(self, with_text: bool = False) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("article_id", "title", "source", "url", "published", "author", "outlet",
@@ -61,6 +64,7 @@ class ArticleWrite:
     chunk_emb: np.ndarray
     article_emb: np.ndarray
     supersedes: list[str]
+    people: list[tuple[Name, int]] | None = None  # detected by the writer when not given
 
 
 def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
@@ -68,12 +72,13 @@ def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
                     int(meta["s0"]), int(meta["s1"]))
 
 
-def _meta_of(article: Article, n_chunks: int, n_sentences: int) -> dict[str, Any]:
+def _meta_of(article: Article, n_chunks: int, n_sentences: int, people: list[tuple[Name, int]]) -> dict[str, Any]:
     meta = {
         "title": article.title, "source": article.source, "url": article.url or "",
         "published": article.published.isoformat() if article.published else "",
         "author": article.author or "", "outlet": article.outlet or "", "added_at": article.added_at,
         "added_ns": time.time_ns(), "chunks": n_chunks, "sentences": n_sentences,
+        "people": people_json(people),
     }
     return meta
 
@@ -86,6 +91,7 @@ def _stored(article_id: str, meta: dict[str, Any], text: str | None) -> StoredAr
         author=meta.get("author") or None, outlet=meta.get("outlet") or None, added_at=meta.get("added_at", ""),
         added_ns=int(meta.get("added_ns", 0)), chunks=int(meta.get("chunks", 0)),
         sentences=int(meta.get("sentences", 0)), text=text or "",
+        people=people_from_json(meta["people"]) if "people" in meta else None,
     )
 
 

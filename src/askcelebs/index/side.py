@@ -1,35 +1,55 @@
-"""The side index: what each process keeps in memory beside Chroma (visible articles, chunk table, BM25)."""
+"""The side index: what each process keeps in memory beside Chroma (visible articles, chunk table, BM25, names)."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
+import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Iterable
 
+from .bm25 import SegmentedBM25
+from .people import NameIndex, detect_people
 from .records import ChunkRef, StoredArticle, visible
 from .store import Store
 from .tokens import tokenize
 
+log = logging.getLogger(__name__)
+
 
 class SideIndex:
-    """What each process keeps in memory: visible articles with text, the chunk table and BM25 over chunks.
+    """What each process keeps in memory: visible articles with text, the chunk table, BM25 and the name index.
 
-    Built once at open, patched on add/remove and on a changed store token; never rebuilt per question.
+    Built once at open, patched per article on add/remove and on a changed store token (each change costs what
+    the changed articles cost, not what the store holds); never rebuilt per question. With a `folder` (an
+    embedded store's), each merged BM25 base is saved there under the store's change token, and a cold start
+    memory-maps the newest one and patches it instead of rebuilding.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
         self.articles: dict[str, StoredArticle] = {}
-        self.chunks: list[ChunkRef] = []
-        self.chunk_pos: dict[str, int] = {}
+        self.refs: dict[str, ChunkRef] = {}  # chunk id -> ref
+        self.by_article: dict[str, list[ChunkRef]] = {}  # in chunk order
+        self.by_source: dict[str, list[str]] = {}  # source -> visible article ids, in the order they were put
         self.token = ""
-        self._bm25 = None
-        self._dirty = True
+        self._bm25 = SegmentedBM25()
+        self.names = NameIndex()
         self._lock = threading.RLock()
         self.lower_texts: dict[str, str] = {}
         self.generation = 0  # bumped on every change; caches derived from the index key on it
-        self._token_cache: dict[str, list[str]] = {}
         self.epoch = -1  # the store epoch this was loaded at
+
+    @property
+    def chunks(self) -> list[ChunkRef]:
+        """Every chunk ref, by article id and position (built on demand: use `refs` or `by_article` in loops)."""
+        return [c for aid in sorted(self.by_article) for c in self.by_article[aid]]
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.refs)
 
     def load(self, store: Store) -> None:
         with self._lock:
@@ -37,11 +57,15 @@ class SideIndex:
             self.epoch = store.epoch
             shown, _ = visible(store.records(with_text=True))
             refs = _complete(store, shown, [c for c in store.chunk_refs() if c.article_id in shown])
-            self.articles = shown
-            self.lower_texts = {a: r.text.lower() for a, r in shown.items()}
-            self._token_cache = {}  # a rebuild keeps chunk ids but may move their offsets
-            self._set_chunks(refs)
+            self.articles, self.lower_texts, self.by_source = {}, {}, {}
+            self.refs, self.by_article = {}, {}
+            self.names = NameIndex()
+            self._bm25 = SegmentedBM25()
+            for rec in shown.values():
+                self._put(rec)
+            self._put_chunks(refs)
             self.token = token
+            self._load_bm25()
 
     def refresh(self, store: Store) -> bool:
         """Cheap when nothing changed (one small read); loads only the articles that did change."""
@@ -54,17 +78,13 @@ class SideIndex:
         with self._lock:
             records = store.records()
             shown, _ = visible(records)
-            gone = set(self.articles) - set(shown)
+            gone = [a for a in self.articles if a not in shown]
             new = [a for a in shown if a not in self.articles]
-            for aid in gone:
-                self._drop(aid)
+            self.remove(gone)
             if new:
                 for rec in store.records(ids=new, with_text=True):
                     self._put(rec)
-            if gone or new:  # else the change was our own write, already applied
-                refs = [c for c in self.chunks if c.article_id not in gone]
-                refs += store.chunk_refs(new) if new else []
-                self._set_chunks(refs)
+                self._put_chunks(store.chunk_refs(new))
             self.token = token
         return True
 
@@ -72,61 +92,109 @@ class SideIndex:
         with self._lock:
             self.remove(removed)
             self._put(rec)
-            self._set_chunks(self.chunks + refs)
+            self._put_chunks(refs)
 
     def remove(self, article_ids: Iterable[str]) -> None:
-        ids = set(article_ids)
+        ids = [a for a in dict.fromkeys(article_ids) if a in self.articles]
         if not ids:
             return
         with self._lock:
             for aid in ids:
+                for ref in self.by_article.pop(aid, []):
+                    self.refs.pop(ref.chunk_id, None)
+                    self._bm25.remove(ref.chunk_id)
                 self._drop(aid)
-            self._set_chunks([c for c in self.chunks if c.article_id not in ids])
+            self.generation += 1
 
     def _put(self, rec: StoredArticle) -> None:
+        if rec.article_id in self.articles:
+            self.remove([rec.article_id])
         self.articles[rec.article_id] = rec
-        self.lower_texts[rec.article_id] = rec.text.lower()
+        low = self.lower_texts[rec.article_id] = rec.text.lower()
+        self.by_source.setdefault(rec.source, []).append(rec.article_id)
+        self.names.put(rec.article_id, low, rec.people if rec.people is not None else detect_people(rec.text))
+        self.generation += 1
 
     def _drop(self, article_id: str) -> None:
-        self.articles.pop(article_id, None)
-        self.lower_texts.pop(article_id, None)
+        rec = self.articles.pop(article_id)
+        self.names.drop(article_id, self.lower_texts.pop(article_id))
+        same = self.by_source.get(rec.source, [])
+        if article_id in same:
+            same.remove(article_id)
+        if not same:
+            self.by_source.pop(rec.source, None)
 
-    def _set_chunks(self, refs: list[ChunkRef]) -> None:
-        refs = [c for c in refs if c.article_id in self.articles]
-        refs.sort(key=lambda c: (c.article_id, c.index))
-        self.chunks = refs
-        self.chunk_pos = {c.chunk_id: i for i, c in enumerate(refs)}
-        self._token_cache = {c.chunk_id: self._token_cache[c.chunk_id] for c in refs if c.chunk_id in self._token_cache}
-        self._dirty = True
+    def _put_chunks(self, refs: Iterable[ChunkRef]) -> None:
+        touched = set()
+        for ref in refs:
+            if ref.article_id not in self.articles or ref.chunk_id in self.refs:
+                continue
+            self.refs[ref.chunk_id] = ref
+            self.by_article.setdefault(ref.article_id, []).append(ref)
+            touched.add(ref.article_id)
+            if not self._bm25.stale:
+                self._bm25.add(ref.chunk_id, self._tokens_of(ref))
+        for aid in touched:
+            self.by_article[aid].sort(key=lambda c: c.index)
         self.generation += 1
 
     def _tokens_of(self, ref: ChunkRef) -> list[str]:
-        """Tokens per chunk are kept, so a rebuild after an add tokenizes only the new chunks."""
-        tokens = self._token_cache.get(ref.chunk_id)
-        if tokens is None:
-            tokens = self._token_cache[ref.chunk_id] = tokenize(self.chunk_text(ref)) or ["_"]
-        return tokens
+        """Not kept per chunk (that was most of the index's memory): a merge tokenizes again, rarely."""
+        return tokenize(self.chunk_text(ref)) or ["_"]
 
     def chunk_text(self, ref: ChunkRef) -> str:
         return self.articles[ref.article_id].text[ref.start:ref.end]
 
-    def bm25(self, query_tokens: list[str], k: int) -> list[tuple[int, float]]:
-        """(position in self.chunks, score), best first; the BM25 model is rebuilt lazily after a change."""
-        import bm25s
-
+    def bm25(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
+        """(chunk id, score), best first; segments are merged lazily, at the first search after many changes."""
         with self._lock:
-            if self._dirty:
-                logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-                corpus = [self._tokens_of(c) for c in self.chunks]
-                self._bm25 = bm25s.BM25()
-                if corpus:
-                    self._bm25.index(corpus, show_progress=False)
-                self._dirty = False
-            model, n = self._bm25, len(self.chunks)
-        if not n or not query_tokens:
-            return []
-        ids, scores = model.retrieve([query_tokens], k=min(k, n), show_progress=False, n_threads=1)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+            if self._bm25.needs_merge():
+                refs = self.chunks
+                self._bm25.build([c.chunk_id for c in refs], [self._tokens_of(c) for c in refs])
+                self._save_bm25()
+            return self._bm25.search(query_tokens, k)
+
+    # --- persistence (embedded stores): <folder>/<change token>/ holds the BM25 base merged at that token --
+
+    def _load_bm25(self) -> None:
+        """The newest saved base, patched to what the store holds now: chunks added since go to the delta,
+        chunks removed since are marked dead (a merge follows at the first search if that is many)."""
+        saved = self._newest_saved()
+        if saved is None:
+            return
+        try:
+            if not self._bm25.load(saved):
+                return
+            base = set(self._bm25.base_ids)
+            for cid in base - self.refs.keys():
+                self._bm25.remove(cid)
+            for cid, ref in self.refs.items():
+                if cid not in base:
+                    self._bm25.add(cid, self._tokens_of(ref))
+        except Exception as exc:  # a damaged cache is rebuilt, never trusted
+            log.warning("ignoring the saved BM25 index in %s: %s", saved, exc)
+            self._bm25 = SegmentedBM25()
+
+    def _newest_saved(self) -> Path | None:
+        if self.folder is None or not self.folder.is_dir():
+            return None
+        dirs = [d for d in self.folder.iterdir() if d.is_dir() and not d.name.startswith("tmp-")]
+        return max(dirs, key=lambda d: d.stat().st_mtime, default=None)
+
+    def _save_bm25(self) -> None:
+        if self.folder is None or not self.token or (self.folder / self.token).exists():
+            return
+        tmp = self.folder / f"tmp-{uuid.uuid4().hex}"
+        try:
+            if self._bm25.save(tmp):
+                tmp.rename(self.folder / self.token)  # another process saving the same token: one rename wins
+        except OSError as exc:
+            log.warning("could not save the BM25 index in %s: %s", self.folder, exc)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for old in self.folder.iterdir() if self.folder.is_dir() else ():
+            if old.name != self.token and not old.name.startswith("tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _complete(store: Store, shown: dict[str, StoredArticle], refs: list[ChunkRef]) -> list[ChunkRef]:

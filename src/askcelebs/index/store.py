@@ -32,6 +32,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
 from .paged import get_all
+from .people import detect_people
 from .records import ArticleWrite, ChunkRef, StoredArticle, _chunk_ref, _meta_of, _stored, visible
 
 log = logging.getLogger(__name__)
@@ -253,7 +254,8 @@ class Store:
             c_meta += [{"article_id": aid, "i": c.index, "start": c.start, "end": c.end, "s0": c.first_sentence,
                         "s1": c.last_sentence, "title": it.article.title, "source": it.article.source}
                        for c in it.chunks]
-        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences)) for it in items]
+        people = [it.people if it.people is not None else detect_people(it.article.text) for it in items]
+        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), p) for it, p in zip(items, people)]
         with self.guard(f"write {len(items)} article(s)"):
             self.mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate([it.sentence_emb for it in items]), s_docs, s_meta)
