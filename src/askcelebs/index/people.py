@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..people import Name, article_mentions, people_in_article
+from .words import WordPostings
 
 _WORD = re.compile(r"\w+")
 
@@ -53,7 +54,7 @@ class NameIndex:
     """Both indexes for the visible articles; the side index calls put/drop under its lock."""
 
     def __init__(self) -> None:
-        self.words: dict[str, set[str]] = {}
+        self.words = WordPostings()
         self.people: dict[str, list[tuple[Name, int]]] = {}
         self._counts: Counter[tuple[str, ...]] = Counter()  # articles naming each person
         self._mentions: Counter[tuple[str, ...]] = Counter()
@@ -62,27 +63,20 @@ class NameIndex:
         self._derived: tuple[list[Name], dict[str, list[int]], list[tuple[str, ...]]] | None = None
         self._lock = threading.RLock()  # questions read while a writer thread patches
 
-    def put(self, article_id: str, lower_text: str, people: list[tuple[Name, int]]) -> None:
+    def put(self, article_id: str, lower_text: str, people: list[tuple[Name, int]], words: bool = True) -> None:
+        """words=False when the words come from a saved base instead (see SideIndex.load)."""
         with self._lock:
-            self._put(article_id, lower_text, people)
+            if words:
+                self.words.put(article_id, lower_text)
+            self.people[article_id] = people
+            self._count(people, +1)
 
     def drop(self, article_id: str, lower_text: str) -> None:
         with self._lock:
             self._drop(article_id, lower_text)
 
-    def _put(self, article_id: str, lower_text: str, people: list[tuple[Name, int]]) -> None:
-        for w in set(_WORD.findall(lower_text)):
-            self.words.setdefault(w, set()).add(article_id)
-        self.people[article_id] = people
-        self._count(people, +1)
-
     def _drop(self, article_id: str, lower_text: str) -> None:
-        for w in set(_WORD.findall(lower_text)):
-            posting = self.words.get(w)
-            if posting is not None:
-                posting.discard(article_id)
-                if not posting:
-                    del self.words[w]
+        self.words.drop(article_id, lower_text)
         self._count(self.people.pop(article_id, []), -1)
 
     def _count(self, people: list[tuple[Name, int]], sign: int) -> None:
@@ -112,7 +106,7 @@ class NameIndex:
         if not parts:
             return {aid for aid, text in lower_texts.items() if article_mentions(name, text)}
         with self._lock:
-            postings = sorted((self.words.get(p, set()) for p in parts), key=len)
+            postings = sorted((self.words.lookup(p) for p in parts), key=len)
             candidates = set.intersection(*postings)
             texts = [(aid, lower_texts.get(aid)) for aid in candidates]
         return {aid for aid, text in texts if text is not None and article_mentions(name, text)}

@@ -62,10 +62,10 @@ class SideIndex:
             self.names = NameIndex()
             self._bm25 = SegmentedBM25()
             for rec in shown.values():
-                self._put(rec)
+                self._put(rec, words=False)
             self._put_chunks(refs)
             self.token = token
-            self._load_bm25()
+            self._load_saved()
 
     def refresh(self, store: Store) -> bool:
         """Cheap when nothing changed (one small read); loads only the articles that did change."""
@@ -106,13 +106,14 @@ class SideIndex:
                 self._drop(aid)
             self.generation += 1
 
-    def _put(self, rec: StoredArticle) -> None:
+    def _put(self, rec: StoredArticle, words: bool = True) -> None:
         if rec.article_id in self.articles:
             self.remove([rec.article_id])
         self.articles[rec.article_id] = rec
         low = self.lower_texts[rec.article_id] = rec.text.lower()
         self.by_source.setdefault(rec.source, []).append(rec.article_id)
-        self.names.put(rec.article_id, low, rec.people if rec.people is not None else detect_people(rec.text))
+        people = rec.people if rec.people is not None else detect_people(rec.text)
+        self.names.put(rec.article_id, low, people, words=words)
         self.generation += 1
 
     def _drop(self, article_id: str) -> None:
@@ -151,15 +152,21 @@ class SideIndex:
             if self._bm25.needs_merge():
                 refs = self.chunks
                 self._bm25.build([c.chunk_id for c in refs], [self._tokens_of(c) for c in refs])
-                self._save_bm25()
+                with self.names._lock:
+                    self.names.words.compact()
+                self._save()
             return self._bm25.search(query_tokens, k)
 
     # --- persistence (embedded stores): <folder>/<change token>/ holds the BM25 base merged at that token --
 
-    def _load_bm25(self) -> None:
-        """The newest saved base, patched to what the store holds now: chunks added since go to the delta,
-        chunks removed since are marked dead (a merge follows at the first search if that is many)."""
+    def _load_saved(self) -> None:
+        """The newest saved bases, patched to what the store holds now: what was added since goes to the
+        deltas, what was removed since is marked dead (a merge follows at the first search if that is many)."""
         saved = self._newest_saved()
+        words = self.names.words
+        if saved is None or not self._load_words(saved):
+            for aid, low in self.lower_texts.items():
+                words.put(aid, low)
         if saved is None:
             return
         try:
@@ -181,11 +188,28 @@ class SideIndex:
         dirs = [d for d in self.folder.iterdir() if d.is_dir() and not d.name.startswith("tmp-")]
         return max(dirs, key=lambda d: d.stat().st_mtime, default=None)
 
-    def _save_bm25(self) -> None:
+    def _load_words(self, saved: Path) -> bool:
+        words = self.names.words
+        try:
+            if not words.load(saved):
+                return False
+        except Exception as exc:
+            log.warning("ignoring the saved word index in %s: %s", saved, exc)
+            self.names.words = type(words)()
+            return False
+        for aid, low in self.lower_texts.items():
+            if aid not in words.base_set:
+                words.put(aid, low)
+        words.dead = words.base_set - self.lower_texts.keys()
+        return True
+
+    def _save(self) -> None:
         if self.folder is None or not self.token or (self.folder / self.token).exists():
             return
         tmp = self.folder / f"tmp-{uuid.uuid4().hex}"
         try:
+            with self.names._lock:
+                self.names.words.save(tmp)
             if self._bm25.save(tmp):
                 tmp.rename(self.folder / self.token)  # another process saving the same token: one rename wins
         except OSError as exc:
