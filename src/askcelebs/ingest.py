@@ -61,6 +61,7 @@ class Prepared:
     chunks: list[Chunk]
     supersedes: list[str] = field(default_factory=list)
     result: AddResult | None = None
+    shingles: set[int] | None = None
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -91,8 +92,9 @@ class NearDuplicates:
                 if not self.postings[h]:
                     del self.postings[h]
         for aid, rec in side.articles.items():
-            if aid not in self.sizes:
-                self.add(aid, shingles(rec.text))
+            if aid not in self.sizes:  # stored with the record at ingest: a new process does not recompute them
+                self.add(aid, {int(h, 16) for h in rec.shingles.split()} if rec.shingles is not None
+                         else shingles(rec.text))
 
     def add(self, aid: str, sh: set[int]) -> None:
         self.sizes[aid] = len(sh)
@@ -185,7 +187,7 @@ class Ingestor:
         status = "replaced" if same_source else "added"
         result = AddResult(value, status, aid, article.title, chunks=len(chunks),
                            detail=f"replaces {', '.join(same_source)}" if same_source else "")
-        batch.append(Prepared(article, sentences, chunks, same_source, result))
+        batch.append(Prepared(article, sentences, chunks, same_source, result, sh))
         self.near.add(aid, sh)
         return result
 
@@ -209,7 +211,8 @@ class Ingestor:
                 s_emb = emb[offset:offset + len(p.sentences)]
                 offset += len(p.sentences)
                 c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
-                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes))
+                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
+                                          shingles=p.shingles))
             for (rec, refs), p in zip(self.store.write_articles(items), group):
                 for old in p.supersedes:
                     old_rec = self.side.articles.get(old)

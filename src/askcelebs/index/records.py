@@ -32,6 +32,7 @@ class StoredArticle:
     sentences: int
     text: str = ""
     people: list[tuple[Name, int]] | None = None  # as detected at ingest; None in stores made before
+    shingles: str | None = None  # the near-duplicate check's hashes, hex, as computed at ingest
 
     def to_dict(self, with_text: bool = False) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("article_id", "title", "source", "url", "published", "author", "outlet",
@@ -65,6 +66,7 @@ class ArticleWrite:
     article_emb: np.ndarray
     supersedes: list[str]
     people: list[tuple[Name, int]] | None = None  # detected by the writer when not given
+    shingles: set[int] | None = None
 
 
 def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
@@ -72,7 +74,8 @@ def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
                     int(meta["s0"]), int(meta["s1"]))
 
 
-def _meta_of(article: Article, n_chunks: int, n_sentences: int, people: list[tuple[Name, int]]) -> dict[str, Any]:
+def _meta_of(article: Article, n_chunks: int, n_sentences: int, people: list[tuple[Name, int]],
+             shingles: set[int] | None = None) -> dict[str, Any]:
     meta = {
         "title": article.title, "source": article.source, "url": article.url or "",
         "published": article.published.isoformat() if article.published else "",
@@ -80,6 +83,8 @@ def _meta_of(article: Article, n_chunks: int, n_sentences: int, people: list[tup
         "added_ns": time.time_ns(), "chunks": n_chunks, "sentences": n_sentences,
         "people": people_json(people),
     }
+    if shingles is not None:
+        meta["shingles"] = " ".join(f"{h:x}" for h in sorted(shingles))
     return meta
 
 
@@ -91,7 +96,7 @@ def _stored(article_id: str, meta: dict[str, Any], text: str | None) -> StoredAr
         author=meta.get("author") or None, outlet=meta.get("outlet") or None, added_at=meta.get("added_at", ""),
         added_ns=int(meta.get("added_ns", 0)), chunks=int(meta.get("chunks", 0)),
         sentences=int(meta.get("sentences", 0)), text=text or "",
-        people=people_from_json(meta["people"]) if "people" in meta else None,
+        people=people_from_json(meta["people"]) if "people" in meta else None, shingles=meta.get("shingles"),
     )
 
 

@@ -255,7 +255,8 @@ class Store:
                         "s1": c.last_sentence, "title": it.article.title, "source": it.article.source}
                        for c in it.chunks]
         people = [it.people if it.people is not None else detect_people(it.article.text) for it in items]
-        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), p) for it, p in zip(items, people)]
+        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), p, it.shingles)
+                 for it, p in zip(items, people)]
         with self.guard(f"write {len(items)} article(s)"):
             self.mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate([it.sentence_emb for it in items]), s_docs, s_meta)
