@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -27,19 +25,12 @@ from .config import Settings
 from .embedding import Embedder, get_embedder
 from .errors import AskCelebsError, InputError
 from .index import CHUNKS, SideIndex, Store, StoredArticle
+from .index.people import Coverage
 from .ingest import AddResult, Ingestor, Progress
-from .people import Name, people_in_article
+from .people import Name
 from .retrieval import AskCelebsRetriever, HybridRetriever, Retrieval
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Coverage:
-    """Who the index knows: people with article counts, and pairs named together."""
-
-    people: list[tuple[str, int]]
-    pairs: list[tuple[str, str, int]]
 
 
 class AskCelebs:
@@ -60,12 +51,10 @@ class AskCelebs:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = Store(settings, self.embedder.name, self.embedder.dim, check_model=check_model)
-        self.side = SideIndex()
+        self.side = SideIndex(None if self.store.is_server else Path(settings.store) / ".askcelebs-side")
         self.side.load(self.store)
         self._ingestor = Ingestor(settings, self.store, self.side, self.embedder)
-        self._retriever = HybridRetriever(settings, self.store, self.side, self.embedder, self.known_people)
-        self._coverage_cache: tuple[int, Any] | None = None
-        self._people_cache: dict[str, list[tuple[Name, int]]] = {}
+        self._retriever = HybridRetriever(settings, self.store, self.side, self.embedder)
         self._examples_cache: tuple[Any, list[str]] | None = None
         self._chain = build_chain(self)
         self._llm_spec = llm if llm is not None else settings.llm
@@ -185,7 +174,7 @@ class AskCelebs:
             "mode": "server" if self.store.is_server else "embedded",
             "embedding_model": self.embedder.name,
             "articles": len(self.side.articles),
-            "chunks": len(self.side.chunks),
+            "chunks": self.side.chunk_count,
             "sentences": sum(a.sentences for a in self.side.articles.values()),
             "stored_records": counts,
             "oldest_published": min(dated).isoformat() if dated else None,
@@ -195,54 +184,13 @@ class AskCelebs:
 
     # --- people --------------------------------------------------------------------------------------------
 
-    def _people_index(self) -> tuple[list[Name], Coverage]:
-        gen = self.side.generation
-        cached = self._coverage_cache
-        if cached and cached[0] == gen:
-            return cached[1]
-        counts: Counter[tuple[str, ...]] = Counter()
-        mentions: Counter[tuple[str, ...]] = Counter()
-        pairs: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
-        all_names: dict[tuple[str, ...], Name] = {}
-        articles = dict(self.side.articles)
-        # detection is per article and articles never change: only new ones are scanned after an add
-        cache = self._people_cache
-        self._people_cache = {aid: cache[aid] if aid in cache else _people_of(rec.text)
-                              for aid, rec in articles.items()}
-        for found in self._people_cache.values():
-            shown = []
-            for n, m in found:
-                all_names.setdefault(n.words, n)
-                counts[n.words] += 1
-                mentions[n.words] += m
-                if m >= 2:
-                    shown.append(n.words)
-            for i, a in enumerate(shown):
-                for b in shown[i + 1:]:
-                    pairs[tuple(sorted((a, b)))] += 1
-        # "Singers Corinne Vale" (a capitalised word at a sentence start) is Corinne Vale
-        longer = {w for w in all_names if any(w[k:] in all_names for k in range(1, len(w)))}
-        for w in longer:
-            all_names.pop(w)
-        display = [w for w, _ in mentions.most_common() if mentions[w] >= 2 and w in all_names]
-        shown_set = set(display)
-        known = [all_names[w] for w in display] + [all_names[w] for w in all_names if w not in shown_set]
-        coverage = Coverage(
-            people=[(all_names[w].text, counts[w]) for w in display],
-            pairs=[(all_names[a].text, all_names[b].text, n) for (a, b), n in pairs.most_common()
-                   if a in all_names and b in all_names],
-        )
-        result = (known, coverage)
-        self._coverage_cache = (gen, result)
-        return result
-
     def known_people(self) -> list[Name]:
-        return self._people_index()[0]
+        return self.side.names.known()
 
     def coverage(self) -> Coverage:
         """People and pairs the index can answer about, most covered first."""
         self.refresh()
-        return self._people_index()[1]
+        return self.side.names.coverage()
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Questions the index answers well: built from pairs named together, then asked, and kept only when the
@@ -310,7 +258,6 @@ class AskCelebs:
         with self.store.writing():
             updated = self.store.update_record(rec.article_id, changes)
             self.side.update(updated)
-            self._coverage_cache = None
             self._examples_cache = None
             self.store.touch()
         return updated
@@ -411,17 +358,6 @@ def _metadata_changes(rec: StoredArticle, given: dict[str, str | None]) -> dict[
         if new != getattr(rec, key):
             changes[key] = new
     return changes
-
-
-def _people_of(text: str) -> list[tuple[Name, int]]:
-    """People named in one article, each with how often it refers to them."""
-    return [(n, _mention_count(n, text)) for n in people_in_article(text)]
-
-
-def _mention_count(name: Name, text: str) -> int:
-    full = len(re.findall(re.escape(name.text), text, flags=re.I))
-    sur = len(re.findall(rf"(?<!\w){re.escape(name.surname.capitalize())}(?!\w)", text))
-    return max(full, sur)
 
 
 def _check_question(question: str) -> None:

@@ -61,6 +61,7 @@ class Prepared:
     chunks: list[Chunk]
     supersedes: list[str] = field(default_factory=list)
     result: AddResult | None = None
+    shingles: set[int] | None = None
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -81,21 +82,35 @@ class NearDuplicates:
         self.sizes: dict[str, int] = {}
 
     def sync(self, side: SideIndex) -> None:
-        for aid in set(self.sizes) - set(side.articles):
-            self.discard(aid)
+        gone = [aid for aid in self.sizes if aid not in side.articles]
+        if gone:  # removed elsewhere: their texts are gone too, so every posting is checked once
+            dead = set(gone)
+            for aid in gone:
+                self.sizes.pop(aid)
+            for h in list(self.postings):
+                self.postings[h] -= dead
+                if not self.postings[h]:
+                    del self.postings[h]
         for aid, rec in side.articles.items():
-            if aid not in self.sizes:
-                self.add(aid, shingles(rec.text))
+            if aid not in self.sizes:  # stored with the record at ingest: a new process does not recompute them
+                self.add(aid, {int(h, 16) for h in rec.shingles.split()} if rec.shingles is not None
+                         else shingles(rec.text))
 
     def add(self, aid: str, sh: set[int]) -> None:
         self.sizes[aid] = len(sh)
         for h in sh:
             self.postings.setdefault(h, set()).add(aid)
 
-    def discard(self, aid: str) -> None:
-        self.sizes.pop(aid, None)
-        for posting in self.postings.values():
-            posting.discard(aid)
+    def discard(self, aid: str, text: str) -> None:
+        """Only the postings of the article's own shingles are touched."""
+        if self.sizes.pop(aid, None) is None:
+            return
+        for h in shingles(text):
+            posting = self.postings.get(h)
+            if posting is not None:
+                posting.discard(aid)
+                if not posting:
+                    del self.postings[h]
 
     def best(self, sh: set[int], exclude: Iterable[str] = ()) -> tuple[str, float] | None:
         if not sh:
@@ -156,7 +171,7 @@ class Ingestor:
 
     def _classify(self, value: str, article: Article, batch: list[Prepared], force: bool) -> AddResult:
         aid = article.article_id
-        same_source = [a for a, rec in self.side.articles.items() if rec.source == article.source]
+        same_source = list(self.side.by_source.get(article.source, ()))
         same_source += [p.article.article_id for p in batch if p.article.source == article.source]
         existing = self.side.articles.get(aid) or next((p.article for p in batch if p.article.article_id == aid), None)
         if existing is not None:
@@ -177,7 +192,7 @@ class Ingestor:
         detail = [f"replaces {', '.join(same_source)}"] if same_source else []
         result = AddResult(value, status, aid, article.title, chunks=len(chunks),
                            detail="; ".join(detail + ([article.cut] if article.cut else [])))
-        batch.append(Prepared(article, sentences, chunks, same_source, result))
+        batch.append(Prepared(article, sentences, chunks, same_source, result, sh))
         self.near.add(aid, sh)
         return result
 
@@ -201,11 +216,14 @@ class Ingestor:
                 s_emb = emb[offset:offset + len(p.sentences)]
                 offset += len(p.sentences)
                 c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
-                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes))
+                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
+                                          shingles=p.shingles))
             for (rec, refs), p in zip(self.store.write_articles(items), group):
-                self.side.add(rec, refs, removed=p.supersedes)
                 for old in p.supersedes:
-                    self.near.discard(old)
+                    old_rec = self.side.articles.get(old)
+                    if old_rec is not None:
+                        self.near.discard(old, old_rec.text)
+                self.side.add(rec, refs, removed=p.supersedes)
             written += len(group)
             if progress:
                 progress("write", written, len(batch))

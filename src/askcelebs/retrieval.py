@@ -21,6 +21,7 @@ from pydantic import ConfigDict
 from .config import Settings
 from .embedding import Embedder
 from .index import ChunkRef, SideIndex, Store, StoredArticle, tokenize
+from .index.people import question_words
 from .people import (Name, article_mentions, is_cased, looks_like_person, name_pattern, names_in_question,
                      passage_mentions)
 
@@ -92,14 +93,16 @@ def asks_about_present(question: str) -> bool:
 
 
 class HybridRetriever:
-    """Stateless over the store and side index; one per AskCelebs."""
+    """Stateless over the store and side index; one per AskCelebs. Names are looked up in the side index's
+    name index: nothing here scans every article or every known person."""
 
-    def __init__(self, settings: Settings, store: Store, side: SideIndex, embedder: Embedder, known_people):
+    def __init__(self, settings: Settings, store: Store, side: SideIndex, embedder: Embedder):
         self.settings, self.store, self.side, self.embedder = settings, store, side, embedder
-        self.known_people = known_people  # callable -> list[Name]
 
     def names(self, question: str) -> list[Name]:
-        return names_in_question(question, self.known_people())
+        # only known names sharing a word with the question can be found in it or resolve a name in it
+        near = self.side.names.known_near(question_words(question, names_in_question(question)))
+        return names_in_question(question, near)
 
     def check_people(self, names: list[Name]) -> PeopleCheck:
         check = PeopleCheck(names)
@@ -107,7 +110,7 @@ class HybridRetriever:
             return check
         per_name = {}
         for name in names:
-            hits = {aid for aid, text in self.side.lower_texts.items() if article_mentions(name, text)}
+            hits = self.side.names.articles_naming(name, self.side.lower_texts)
             check.found[name.text] = len(hits)
             per_name[name.text] = hits
         check.together = set.intersection(*per_name.values()) if per_name else set()
@@ -121,22 +124,21 @@ class HybridRetriever:
         q_emb = self.embedder.embed_one(question)
         focus = mask_names(question, names)
         focus_emb = self.embedder.embed_one(focus) if focus != question else q_emb
-        fused: dict[int, float] = {}
-        pos = self.side.chunk_pos
-        dense = [pos[cid] for cid, _ in self.store.dense(q_emb, cfg.k_dense) if cid in pos]
-        for rank, i in enumerate(dense):
-            fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
-        for rank, (i, _) in enumerate(self.side.bm25(tokenize(question), cfg.k_bm25)):
-            fused[i] = fused.get(i, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
-        if people.together:
-            # Passages of articles naming everyone are candidates even if neither ranker found them.
-            for i, ref in enumerate(self.side.chunks):
-                if ref.article_id in people.together:
-                    fused.setdefault(i, 0.0)
+        fused: dict[str, float] = {}  # chunk id -> score
+        refs = self.side.refs
+        dense = [cid for cid, _ in self.store.dense(q_emb, cfg.k_dense) if cid in refs]
+        for rank, cid in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
+        for rank, (cid, _) in enumerate(self.side.bm25(tokenize(question), cfg.k_bm25)):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
+        # Passages of articles naming everyone are candidates even if neither ranker found them.
+        for aid in sorted(people.together):
+            for ref in self.side.by_article.get(aid, ()):
+                fused.setdefault(ref.chunk_id, 0.0)
         present = asks_about_present(question)
         passages = []
-        for i, score in fused.items():
-            ref = self.side.chunks[i]
+        for cid, score in fused.items():
+            ref = refs[cid]
             art = self.side.articles[ref.article_id]
             p = Passage(ref, art, score)
             if names:

@@ -1,4 +1,4 @@
-"""The store: Chroma collections, the in-memory side index (BM25, chunk table) kept in sync, the writer lock.
+"""The Chroma side of the store: its collections, the writer lock, writes and reads.
 
 Collections (one Chroma database, embedded or a server):
     askcelebs_articles   one record per article: full normalised text + metadata; its embedding is the mean of
@@ -20,23 +20,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import threading
 import time
 import uuid
 from contextlib import contextmanager
-import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import numpy as np
 
-from .articles import Article
-from .chunking import Chunk, Span
-from .config import Settings
-from .errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
+from ..config import Settings
+from ..errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
+from .paged import get_all
+from .people import detect_people
+from .records import ArticleWrite, ChunkRef, StoredArticle, _chunk_ref, _meta_of, _stored, visible
 
 log = logging.getLogger(__name__)
 
@@ -46,98 +44,6 @@ SCHEMA = 1
 # 40 dense candidates differently, and answers change with them. At 200 the search is exact at our sizes.
 EF_SEARCH = 200
 _STALE_PENDING_S = 3600  # on a shared server, only sweep leftovers this old (another writer may be mid-add)
-
-
-@dataclass
-class StoredArticle:
-    """An article as the store knows it; `text` is filled when it was loaded with texts."""
-
-    article_id: str
-    title: str
-    source: str
-    url: str | None
-    published: dt.date | None
-    author: str | None
-    outlet: str | None
-    added_at: str
-    added_ns: int
-    chunks: int
-    sentences: int
-    text: str = ""
-
-    def to_dict(self, with_text: bool = False) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in ("article_id", "title", "source", "url", "published", "author", "outlet",
-                                            "added_at", "chunks", "sentences")}
-        d["published"] = self.published.isoformat() if self.published else None
-        if with_text:
-            d["text"] = self.text
-        return d
-
-
-
-@dataclass
-class ChunkRef:
-    chunk_id: str
-    article_id: str
-    index: int
-    start: int
-    end: int
-    first_sentence: int
-    last_sentence: int
-
-
-@dataclass
-class ArticleWrite:
-    """One article ready to store: its text split into sentences and chunks, all embedded."""
-
-    article: Article
-    sentences: list[Span]
-    chunks: list[Chunk]
-    sentence_emb: np.ndarray
-    chunk_emb: np.ndarray
-    article_emb: np.ndarray
-    supersedes: list[str]
-
-
-def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
-    return ChunkRef(chunk_id, meta["article_id"], int(meta["i"]), int(meta["start"]), int(meta["end"]),
-                    int(meta["s0"]), int(meta["s1"]))
-
-
-def _meta_of(article: Article, n_chunks: int, n_sentences: int) -> dict[str, Any]:
-    meta = {
-        "title": article.title, "source": article.source, "url": article.url or "",
-        "published": article.published.isoformat() if article.published else "",
-        "author": article.author or "", "outlet": article.outlet or "", "added_at": article.added_at,
-        "added_ns": time.time_ns(), "chunks": n_chunks, "sentences": n_sentences,
-    }
-    return meta
-
-
-def _stored(article_id: str, meta: dict[str, Any], text: str | None) -> StoredArticle:
-    pub = meta.get("published") or None
-    return StoredArticle(
-        article_id=article_id, title=meta.get("title", ""), source=meta.get("source", ""),
-        url=meta.get("url") or None, published=dt.date.fromisoformat(pub) if pub else None,
-        author=meta.get("author") or None, outlet=meta.get("outlet") or None, added_at=meta.get("added_at", ""),
-        added_ns=int(meta.get("added_ns", 0)), chunks=int(meta.get("chunks", 0)),
-        sentences=int(meta.get("sentences", 0)), text=text or "",
-    )
-
-
-def _meta_key(rec: StoredArticle) -> tuple:
-    return (rec.title, rec.url, rec.published, rec.author, rec.outlet)
-
-
-def visible(records: Iterable[StoredArticle]) -> tuple[dict[str, StoredArticle], list[str]]:
-    """Newest record per source wins; the others are a replace in progress (or interrupted) and stay hidden."""
-    best: dict[str, StoredArticle] = {}
-    hidden: list[str] = []
-    for rec in sorted(records, key=lambda r: (r.added_ns, r.article_id)):
-        if rec.source in best:
-            hidden.append(best[rec.source].article_id)
-        best[rec.source] = rec
-    return {r.article_id: r for r in best.values()}, hidden
 
 
 class Store:
@@ -293,7 +199,7 @@ class Store:
     def records(self, ids: list[str] | None = None, with_text: bool = False) -> list[StoredArticle]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         with self.guard("list articles"):
-            got = self.articles.get(ids=ids, include=include)
+            got = get_all(self.articles, ids=ids, include=include)
         docs = got.get("documents") or [None] * len(got["ids"])
         return [_stored(i, m, d) for i, m, d in zip(got["ids"], got["metadatas"], docs)]
 
@@ -306,7 +212,7 @@ class Store:
         if article_ids == []:
             return []
         with self.guard("read chunks"):
-            got = self.chunks.get(where=where, include=["metadatas"])
+            got = get_all(self.chunks, where=where)
         return [_chunk_ref(i, m) for i, m in zip(got["ids"], got["metadatas"])]
 
     def dense(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -320,7 +226,7 @@ class Store:
         if not ids:
             return {}
         with self.guard("read sentences"):
-            got = self.sentences.get(ids=ids, include=["embeddings", "metadatas"])
+            got = get_all(self.sentences, ids=ids, include=["embeddings", "metadatas"])
         return {i: (int(m["start"]), int(m["end"]), np.asarray(e, np.float32))
                 for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])}
 
@@ -349,7 +255,9 @@ class Store:
             c_meta += [{"article_id": aid, "i": c.index, "start": c.start, "end": c.end, "s0": c.first_sentence,
                         "s1": c.last_sentence, "title": it.article.title, "source": it.article.source}
                        for c in it.chunks]
-        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences)) for it in items]
+        people = [it.people if it.people is not None else detect_people(it.article.text) for it in items]
+        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), p, it.shingles)
+                 for it, p in zip(items, people)]
         with self.guard(f"write {len(items)} article(s)"):
             self.mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate([it.sentence_emb for it in items]), s_docs, s_meta)
@@ -395,9 +303,9 @@ class Store:
             if not self._pending_file.exists():
                 return set()
             found = {m["article_id"] for col in (self.chunks, self.sentences)
-                     for m in col.get(include=["metadatas"])["metadatas"]}
+                     for m in get_all(col)["metadatas"]}
             return found - committed
-        pending = self.meta.get(where={"kind": "pending"}, include=["metadatas"])
+        pending = get_all(self.meta, where={"kind": "pending"})
         stale = set()
         for pid, meta in zip(pending["ids"], pending["metadatas"]):
             if time.time() - float(meta.get("at", 0)) < _STALE_PENDING_S:
@@ -417,7 +325,7 @@ class Store:
                 meta[key] = value.isoformat() if isinstance(value, dt.date) else (value or "")
             self.articles.update(ids=[article_id], metadatas=[meta])
             if "title" in changes:
-                ids = self.chunks.get(where={"article_id": article_id}, include=[])["ids"]
+                ids = get_all(self.chunks, where={"article_id": article_id}, include=[])["ids"]
                 if ids:
                     self.chunks.update(ids=ids, metadatas=[{"title": meta["title"]}] * len(ids))
         return _stored(article_id, meta, got["documents"][0])
@@ -480,159 +388,3 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
-
-
-# --- the side index ----------------------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are aren as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have having he
-her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
-now of off on once only or other our ours ourselves out over own same she should so some such than that the
-their theirs them themselves then there these they this those through to too under until up very was we were
-what when where which while who whom why will with would you your yours yourself yourselves s t don ve ll re d
-m o y still anymore currently tell know say said says
-""".split())
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase word tokens without stopwords, lightly stemmed, for BM25 and term overlap."""
-    return [stem(t) for t in _TOKEN.findall(text.lower().replace("’", "'")) if t not in STOPWORDS]
-
-
-def stem(token: str) -> str:
-    token = token.split("'")[0]
-    for suffix in ("ings", "ing", "edly", "ed", "ies", "es", "s"):
-        if len(token) > len(suffix) + 3 and token.endswith(suffix):
-            return token[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return token
-
-
-class SideIndex:
-    """What each process keeps in memory: visible articles with text, the chunk table and BM25 over chunks.
-
-    Built once at open, patched on add/remove and on a changed store token; never rebuilt per question.
-    """
-
-    def __init__(self) -> None:
-        self.articles: dict[str, StoredArticle] = {}
-        self.chunks: list[ChunkRef] = []
-        self.chunk_pos: dict[str, int] = {}
-        self.token = ""
-        self._bm25 = None
-        self._dirty = True
-        self._lock = threading.RLock()
-        self.lower_texts: dict[str, str] = {}
-        self.generation = 0  # bumped on every change; caches derived from the index key on it
-        self._token_cache: dict[str, list[str]] = {}
-        self.epoch = -1  # the store epoch this was loaded at
-
-    def load(self, store: Store) -> None:
-        with self._lock:
-            token = store.change_token()
-            self.epoch = store.epoch
-            shown, _ = visible(store.records(with_text=True))
-            refs = [c for c in store.chunk_refs() if c.article_id in shown]
-            self.articles = shown
-            self.lower_texts = {a: r.text.lower() for a, r in shown.items()}
-            self._token_cache = {}  # a rebuild keeps chunk ids but may move their offsets
-            self._set_chunks(refs)
-            self.token = token
-
-    def refresh(self, store: Store) -> bool:
-        """Cheap when nothing changed (one small read); loads only the articles that did change."""
-        token = store.change_token()
-        if store.epoch != self.epoch:  # rebuilt elsewhere: chunk boundaries may have changed, load it all
-            self.load(store)
-            return True
-        if token == self.token:
-            return False
-        with self._lock:
-            records = store.records()
-            shown, _ = visible(records)
-            gone = set(self.articles) - set(shown)
-            new = [a for a in shown if a not in self.articles]
-            for aid in gone:
-                self._drop(aid)
-            if new:
-                for rec in store.records(ids=new, with_text=True):
-                    self._put(rec)
-            for aid in set(shown) & set(self.articles) - set(new):  # metadata edited elsewhere
-                old = self.articles[aid]
-                if _meta_key(shown[aid]) != _meta_key(old):
-                    self._put(dataclasses.replace(shown[aid], text=old.text))
-                    self.generation += 1
-            if gone or new:  # else the change was our own write, already applied
-                refs = [c for c in self.chunks if c.article_id not in gone]
-                refs += store.chunk_refs(new) if new else []
-                self._set_chunks(refs)
-            self.token = token
-        return True
-
-    def update(self, rec: StoredArticle) -> None:
-        """New metadata for an article already indexed (same text, same chunks)."""
-        with self._lock:
-            if rec.article_id in self.articles:
-                self._put(rec)
-                self.generation += 1
-
-    def add(self, rec: StoredArticle, refs: list[ChunkRef], removed: Iterable[str] = ()) -> None:
-        with self._lock:
-            self.remove(removed)
-            self._put(rec)
-            self._set_chunks(self.chunks + refs)
-
-    def remove(self, article_ids: Iterable[str]) -> None:
-        ids = set(article_ids)
-        if not ids:
-            return
-        with self._lock:
-            for aid in ids:
-                self._drop(aid)
-            self._set_chunks([c for c in self.chunks if c.article_id not in ids])
-
-    def _put(self, rec: StoredArticle) -> None:
-        self.articles[rec.article_id] = rec
-        self.lower_texts[rec.article_id] = rec.text.lower()
-
-    def _drop(self, article_id: str) -> None:
-        self.articles.pop(article_id, None)
-        self.lower_texts.pop(article_id, None)
-
-    def _set_chunks(self, refs: list[ChunkRef]) -> None:
-        refs = [c for c in refs if c.article_id in self.articles]
-        refs.sort(key=lambda c: (c.article_id, c.index))
-        self.chunks = refs
-        self.chunk_pos = {c.chunk_id: i for i, c in enumerate(refs)}
-        self._token_cache = {c.chunk_id: self._token_cache[c.chunk_id] for c in refs if c.chunk_id in self._token_cache}
-        self._dirty = True
-        self.generation += 1
-
-    def _tokens_of(self, ref: ChunkRef) -> list[str]:
-        """Tokens per chunk are kept, so a rebuild after an add tokenizes only the new chunks."""
-        tokens = self._token_cache.get(ref.chunk_id)
-        if tokens is None:
-            tokens = self._token_cache[ref.chunk_id] = tokenize(self.chunk_text(ref)) or ["_"]
-        return tokens
-
-    def chunk_text(self, ref: ChunkRef) -> str:
-        return self.articles[ref.article_id].text[ref.start:ref.end]
-
-    def bm25(self, query_tokens: list[str], k: int) -> list[tuple[int, float]]:
-        """(position in self.chunks, score), best first; the BM25 model is rebuilt lazily after a change."""
-        import bm25s
-
-        with self._lock:
-            if self._dirty:
-                logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-                corpus = [self._tokens_of(c) for c in self.chunks]
-                self._bm25 = bm25s.BM25()
-                if corpus:
-                    self._bm25.index(corpus, show_progress=False)
-                self._dirty = False
-            model, n = self._bm25, len(self.chunks)
-        if not n or not query_tokens:
-            return []
-        ids, scores = model.retrieve([query_tokens], k=min(k, n), show_progress=False, n_threads=1)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]

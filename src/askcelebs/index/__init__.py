@@ -1,0 +1,10 @@
+"""The store: Chroma collections (store.py), the in-memory side index kept in sync (side.py), records and
+tokens. Import from here: `from askcelebs.index import Store, SideIndex, ...`."""
+
+from .records import ArticleWrite, ChunkRef, StoredArticle, visible
+from .side import SideIndex
+from .store import ARTICLES, CHUNKS, EF_SEARCH, META, SCHEMA, SENTENCES, Store
+from .tokens import STOPWORDS, stem, tokenize
+
+__all__ = ["ARTICLES", "CHUNKS", "EF_SEARCH", "META", "SCHEMA", "SENTENCES", "STOPWORDS", "ArticleWrite", "ChunkRef",
+           "SideIndex", "Store", "StoredArticle", "stem", "tokenize", "visible"]
