@@ -169,6 +169,13 @@ class AskCelebs:
 
         return rebuild(self.store, self.side, self.embedder, progress)
 
+    def hold_store(self) -> None:
+        """For a long-running server: other processes are refused this embedded store until this one exits."""
+        if not self.store.is_server:
+            from .storelock import hold_for_server
+
+            hold_for_server(Path(self.settings.store))
+
     def refresh(self) -> bool:
         """Pick up what other processes or instances wrote (cheap when nothing changed)."""
         return self.side.refresh(self.store)

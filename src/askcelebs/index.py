@@ -197,6 +197,7 @@ class Store:
         if path.is_dir():
             storelock.check_not_served(path)
             faults.check_database(path)
+            faults.check_integrity(path)
         elif self.inspect_only:
             raise StoreError(f"store {self.location} does not exist")
         path.mkdir(parents=True, exist_ok=True)
