@@ -444,8 +444,8 @@ FILL_SCRIPT = """
 import sys
 from askcelebs import AskCelebs
 from askcelebs.errors import AskCelebsError
-bot = AskCelebs(store=sys.argv[1])
 try:
+    bot = AskCelebs(store=sys.argv[1])  # opening writes too: it may be the write that fails
     for i in range(500):
         bot.store.touch()
     print("no error")
