@@ -94,8 +94,8 @@ class ChromaServer:
 
         client = chromadb.HttpClient(host="127.0.0.1", port=self.port)
         existing = {c.name for c in client.list_collections()}
-        for name in COLLECTIONS:
-            if name in existing:
+        for name in existing:  # every generation a rebuild may have made, too
+            if name in COLLECTIONS or name.startswith("askcelebs_"):
                 client.delete_collection(name)
 
 

@@ -190,7 +190,7 @@ def test_rebuild_on_the_server_is_picked_up_by_the_other_instance(pair):
     added = a.add(str(FRIENDSHIP))[0]
     assert _cites(b.ask(VALE_Q), added.article_id)
     # while a rebuild elsewhere has the collections dropped, questions fail with a clear error, not a traceback
-    a.store.client.delete_collection("askcelebs_chunks")
+    a.store.client.delete_collection(a.store.chunks.name)  # after a rebuild: the new generation's
     with pytest.raises(StoreError, match="collections were dropped, most likely by `askcelebs rebuild`"):
         b.ask(SEED_Q)
 

@@ -24,7 +24,7 @@ from .chat import Standalone, build_chain, condense
 from .config import Settings
 from .embedding import Embedder, get_embedder
 from .errors import AskCelebsError, InputError
-from .index import CHUNKS, SideIndex, Store, StoredArticle
+from .index import SideIndex, Store, StoredArticle
 from .index.people import Coverage
 from .ingest import AddResult, Ingestor, Progress
 from .people import Name
@@ -159,7 +159,14 @@ class AskCelebs:
         """Re-embed every stored article with the current model and chunk settings."""
         from .rebuild import rebuild
 
-        return rebuild(self, progress)
+        return rebuild(self.store, self.side, self.embedder, progress)
+
+    def hold_store(self) -> None:
+        """For a long-running server: other processes are refused this embedded store until this one exits."""
+        if not self.store.is_server:
+            from .storelock import hold_for_server
+
+            hold_for_server(Path(self.settings.store))
 
     def refresh(self) -> bool:
         """Pick up what other processes or instances wrote (cheap when nothing changed)."""
@@ -277,7 +284,7 @@ class AskCelebs:
         """The chunk collection as a langchain-chroma vector store (dense search only)."""
         from langchain_chroma import Chroma
 
-        return Chroma(client=self.store.client, collection_name=CHUNKS,
+        return Chroma(client=self.store.client, collection_name=self.store.chunks.name,
                       embedding_function=self.embedder.as_langchain())
 
     def retrieve(self, question: str, names: list[Name] | None = None, k: int | None = None) -> Retrieval:

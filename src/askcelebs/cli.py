@@ -226,6 +226,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (default 1
     from .ui import serve as serve_ui
 
     b = bot()
+    b.hold_store()  # another process on this embedded store would break the server's index
     if index_documents:
         docs = b.settings.documents
         if Path(docs).is_dir():
@@ -236,6 +237,61 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (default 1
                 out.print(literal(r))
             out.print(f"documents/: {len(results) - len(changed)} unchanged, {len(changed)} new or changed")
     serve_ui(b, host=host, port=port)
+
+
+def _settings():
+    from .config import Settings
+
+    values = {k: v for k, v in (("store", _state.get("store")), ("chroma_url", _state.get("chroma_url"))) if v}
+    return Settings(**values)
+
+
+@app.command()
+def doctor(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Check the store (database file, sqlite integrity, records against passages, vector search) and say what to do."""
+    from .doctor import examine
+
+    report = examine(_settings())
+    if as_json:
+        out.print_json(json.dumps(report.to_dict()))
+    else:
+        out.print(f"store {report.location}", markup=False)
+        for c in report.checks:
+            out.print(f"{c.status:<5} {c.name:<17} {c.detail}", markup=False,
+                      style={"fail": "red", "warn": "yellow"}.get(c.status, ""))
+        for line in report.advice:
+            out.print(f"\n{line}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(path: Path = typer.Argument(..., help="The JSON Lines file to write (one article per line).")) -> None:
+    """Write every article (text and metadata) to a JSON Lines file; reads what it can from a damaged store."""
+    from .transfer import export_articles
+
+    result = export_articles(_settings(), path)
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
+    extra = f", {result.unreadable} unreadable record(s) skipped" if result.unreadable else ""
+    out.print(f"exported {result.written} article(s) to {result.path}{extra}", markup=False)
+
+
+@app.command("import")
+def import_(path: Path = typer.Argument(..., help="A file written by `askcelebs export`."),
+            as_json: bool = typer.Option(False, "--json", help="Print results as JSON.")) -> None:
+    """Add the articles of an export file (re-embedded with the current model); exits 1 if any line failed."""
+    from .transfer import import_articles
+
+    with progress_bar(not as_json) as update:
+        results = import_articles(bot(), path, progress=update)
+    if as_json:
+        out.print_json(json.dumps([r.to_dict() for r in results]))
+    else:
+        for r in results:
+            out.print(str(r), style={"error": "red", "added": "green"}.get(r.status, ""), markup=False)
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)
 
 
 def main() -> None:

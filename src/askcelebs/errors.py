@@ -5,7 +5,9 @@
     ├── StoreError          the index: busy, built with another model, unreachable
     │   ├── StoreBusyError
     │   ├── ModelMismatchError
-    │   └── StoreUnavailableError
+    │   ├── StoreUnavailableError
+    │   ├── StoreDamagedError   the database cannot be read (or vanished): `askcelebs doctor`, export/import
+    │   └── DiskFullError       no space left where the store lives
     └── AnswerError         the optional language model failed in a way we cannot fall back from
 
 Third-party errors (Chroma, httpx, pypdf, the LLM client) are re-raised as one of these where they enter.
@@ -41,6 +43,14 @@ class ModelMismatchError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """The Chroma server cannot be reached."""
+
+
+class StoreDamagedError(StoreError):
+    """The store's database is damaged, truncated or gone; the message says how to salvage it."""
+
+
+class DiskFullError(StoreError):
+    """The disk holding the store is (nearly) full; nothing was changed beyond what completed."""
 
 
 class AnswerError(AskCelebsError):

@@ -5,7 +5,10 @@ Collections (one Chroma database, embedded or a server):
                          its chunks'. Writing this record is the commit point of an add.
     askcelebs_chunks     runs of sentences (offsets into the article text), embedded, for dense retrieval
     askcelebs_sentences  every sentence (offsets), embedded, for picking quotes
-    askcelebs_meta       the store's identity (embedding model) and a change token readers poll
+    askcelebs_meta       the store's identity (embedding model, current generation) and a change token readers poll
+
+A rebuild writes a new generation of the three collections beside the current one and switches with one write of
+the identity record (generations.py); until then every reader and writer uses the current generation.
 
 Consistency without transactions:
     - An article is visible only when its article record exists, and only the newest record per source is
@@ -18,6 +21,7 @@ Consistency without transactions:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import threading
@@ -30,6 +34,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .. import faults, generations, storelock
 from ..config import Settings
 from ..errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
 from .paged import get_all
@@ -49,8 +54,14 @@ _STALE_PENDING_S = 3600  # on a shared server, only sweep leftovers this old (an
 class Store:
     """Chroma access for one store; safe to share between threads of one process."""
 
-    def __init__(self, settings: Settings, model_name: str, dim: int, *, check_model: bool = True):
+    def __init__(self, settings: Settings, model_name: str, dim: int, *, check_model: bool = True,
+                 inspect_only: bool = False):
+        """`inspect_only` (doctor, export): change nothing on open, not even an empty store's identity."""
         self.settings = settings
+        self.inspect_only = inspect_only
+        self.generation = 0  # which set of collections is current (see generations.py)
+        self._pinned = False  # a rebuild's view of its target generation: never follows the identity record
+        self.rebuild_state: dict[str, Any] | None = None
         self.model_name = model_name
         self.dim = dim
         self.location = settings.chroma_url or str(Path(settings.store).resolve())
@@ -59,10 +70,13 @@ class Store:
         self.epoch = 0  # bumped when the collections were recreated (a rebuild elsewhere) and reopened here
         with self.guard("open"):
             self.client = self._connect()
-            self._open_collections()
             self.meta = self._collection(META)
+            self.generation = self._current_generation()
+            self._open_collections()
             self._batch = max(1, min(self.client.get_max_batch_size(), 2000))
         self._check_identity(check_model)
+        if not inspect_only:
+            self._sweep_generations()
 
     # --- connection ----------------------------------------------------------------------------------------
 
@@ -91,13 +105,22 @@ class Store:
             client.heartbeat()
             return client
         path = Path(self.settings.store)
+        if path.is_dir():
+            storelock.check_not_served(path)
+            faults.check_database(path)
+            faults.check_integrity(path)
+        elif self.inspect_only:
+            raise StoreError(f"store {self.location} does not exist")
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        if not self.inspect_only:
+            faults.mark_store(path)
+        return client
 
     def _collection(self, name: str):
         hnsw = {"space": "cosine", "ef_search": EF_SEARCH}
         col = self.client.get_or_create_collection(name, configuration={"hnsw": hnsw}, embedding_function=None)
-        if (col.configuration.get("hnsw") or {}).get("ef_search", EF_SEARCH) < EF_SEARCH:
+        if (col.configuration.get("hnsw") or {}).get("ef_search", EF_SEARCH) < EF_SEARCH and not self.inspect_only:
             col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})  # a store made before: same answers
         return col
 
@@ -119,7 +142,16 @@ class Store:
                     f"store {self.location}: {what} failed: its collections were dropped, most likely by "
                     "`askcelebs rebuild` running in another process; try again when it has finished."
                 ) from exc
-            raise StoreError(f"store {self.location}: {what} failed: {_short(exc)}") from exc
+            raise self._classified(exc, what) from exc
+        except BaseException as exc:  # a Rust panic in Chroma (a damaged file) is a BaseException
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise self._classified(exc, what) from exc
+
+    def _classified(self, exc: BaseException, what: str) -> StoreError:
+        path = None if self.is_server else Path(self.settings.store)
+        return faults.classify(exc, self.location, path, what) or \
+            StoreError(f"store {self.location}: {what} failed: {_short(exc)}")
 
     # --- identity ------------------------------------------------------------------------------------------
 
@@ -127,6 +159,9 @@ class Store:
         with self.guard("read identity"):
             got = self.meta.get(ids=["identity"], include=["metadatas"])
         if not got["ids"]:
+            if self.inspect_only:
+                self.built_with = None
+                return
             self.set_identity()
             return
         meta = got["metadatas"][0]
@@ -138,10 +173,12 @@ class Store:
                 "model, or set ASKCELEBS_EMBEDDING_MODEL / ASKCELEBS_EMBEDDING_BACKEND back to match the store."
             )
 
-    def set_identity(self) -> None:
+    def set_identity(self, generation: int | None = None) -> None:
+        """One record write: with a new generation, this is the moment a rebuild becomes what everyone sees."""
         ch = self.settings.chunking
         meta = {"embedding_model": self.model_name, "dim": self.dim, "schema": SCHEMA, "chunk_chars": ch.chunk_chars,
-                "overlap_sentences": ch.overlap_sentences}
+                "overlap_sentences": ch.overlap_sentences,
+                "generation": self.generation if generation is None else generation}
         with self.guard("write identity"):
             self.meta.upsert(ids=["identity"], embeddings=[[1.0]], metadatas=[meta])
         self.built_with = self.model_name
@@ -182,19 +219,49 @@ class Store:
         if not got["ids"]:
             return ""
         meta = got["metadatas"][0]
-        if meta.get("articles", str(self.articles.id)) != str(self.articles.id):
+        if meta.get("articles", str(self.articles.id)) != str(self.articles.id) and not self._pinned:
             self._reopen()  # another process rebuilt the store: the collections were dropped and recreated
         return meta["token"]
 
     def _reopen(self) -> None:
         with self.guard("reopen collections"):
+            self.generation = self._current_generation()
             self._open_collections()
         self.epoch += 1
 
     def _open_collections(self) -> None:
-        self.articles = self._collection(ARTICLES)
-        self.chunks = self._collection(CHUNKS)
-        self.sentences = self._collection(SENTENCES)
+        articles, chunks, sentences = generations.names(self.generation)
+        self.articles = self._collection(articles)
+        self.chunks = self._collection(chunks)
+        self.sentences = self._collection(sentences)
+
+    def _current_generation(self) -> int:
+        got = self.meta.get(ids=["identity"], include=["metadatas"])
+        return int(got["metadatas"][0].get("generation", 0)) if got["ids"] else 0
+
+    def view(self, generation: int) -> "Store":
+        """This store's client and writer lock over another generation's collections: a rebuild's target."""
+        other = copy.copy(self)
+        other.generation, other._pinned = generation, True
+        with other.guard(f"open generation {generation}"):
+            other._open_collections()
+        return other
+
+    def _sweep_generations(self) -> None:
+        """Say when a rebuild is pending; drop what finished or abandoned rebuilds left (when nobody writes)."""
+        with self.guard("read rebuild state"):
+            self.rebuild_state = generations.read_state(self.meta)
+        if self.rebuild_state:
+            log.warning(generations.notice(self.rebuild_state, self.location))
+        if self.is_server:
+            return  # another instance may be mid-rebuild; only `rebuild` sweeps a server
+        try:
+            with self.writing(), self.guard("sweep old generations"):
+                keep = {self.generation} | ({int(self.rebuild_state["target"])} if self.rebuild_state else set())
+                generations.drop_others(self.client, keep)
+                generations.remove_orphan_dirs(Path(self.settings.store))
+        except StoreBusyError:
+            pass  # a writer is at work; the next open sweeps
 
     def records(self, ids: list[str] | None = None, with_text: bool = False) -> list[StoredArticle]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -258,6 +325,10 @@ class Store:
         people = [it.people if it.people is not None else detect_people(it.article.text) for it in items]
         metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), p, it.shingles)
                  for it, p in zip(items, people)]
+        if not self.is_server:
+            need = faults.add_estimate(sum(len(it.article.text) for it in items), len(s_ids) + len(c_ids) + len(ids),
+                                       self.dim)
+            faults.need_space(Path(self.settings.store), need, f"adding {len(items)} article(s)")
         with self.guard(f"write {len(items)} article(s)"):
             self.mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate([it.sentence_emb for it in items]), s_docs, s_meta)
