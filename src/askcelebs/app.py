@@ -24,12 +24,15 @@ from .answering.types import Answer
 from .articles import Article, from_text
 from .chat import Standalone, build_chain, condense
 from .config import Settings
+from . import timeline
 from .embedding import Embedder, get_embedder
+from .events import Event, pair_key
 from .errors import InputError
 from .index import CHUNKS, SideIndex, Store, StoredArticle
 from .ingest import AddResult, Ingestor, Progress
 from .people import Name, people_in_article
 from .retrieval import AskCelebsRetriever, HybridRetriever, Retrieval
+from .timeline import Relationship, Timeline
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ class AskCelebs:
         self._retriever = HybridRetriever(settings, self.store, self.side, self.embedder, self.known_people)
         self._coverage_cache: tuple[int, Any] | None = None
         self._people_cache: dict[str, list[tuple[Name, int]]] = {}
+        self._events_cache: tuple[int, Any] | None = None
         self._chain = build_chain(self)
         self._llm_spec = llm if llm is not None else settings.llm
         self._llm = None
@@ -254,6 +258,35 @@ class AskCelebs:
 
     def names(self, text: str) -> list[Name]:
         return self._retriever.names(text)
+
+    # --- timelines -----------------------------------------------------------------------------------------
+
+    def _events(self) -> tuple[list[Event], dict[str, StoredArticle]]:
+        """Every stored relation event (read from the article records, never recomputed), per index change."""
+        self.refresh()
+        gen = self.side.generation
+        if self._events_cache is None or self._events_cache[0] != gen:
+            articles = dict(self.side.articles)
+            found = [Event.from_dict(d) for rec in articles.values() for d in rec.events]
+            self._events_cache = (gen, (found, articles))
+        return self._events_cache[1]
+
+    def _person_key(self, text: str) -> str:
+        found = [n for n in self.names(text) if len(n.words) > 1] or self.names(text)
+        if not found or not text.strip():
+            raise InputError(text, "not a name the index knows (see `askcelebs people`)")
+        return " ".join(found[0].words)
+
+    def timeline(self, a: str, b: str) -> Timeline:
+        """How two people's relationship went: dated, quoted events oldest first, and the state it ended in."""
+        pair = pair_key(self._person_key(a), self._person_key(b))
+        events, articles = self._events()
+        return timeline.build(pair, events, articles)
+
+    def relationships(self, person: str | None = None) -> list[Relationship]:
+        """Every pair the articles tell a relationship of (or one person's), with its current state."""
+        events, articles = self._events()
+        return timeline.relationships(events, articles, self._person_key(person) if person else None)
 
     # --- answering -----------------------------------------------------------------------------------------
 

@@ -19,13 +19,14 @@ Consistency without transactions:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlparse
@@ -63,6 +64,7 @@ class StoredArticle:
     chunks: int
     sentences: int
     text: str = ""
+    events: list[dict] = field(default_factory=list)  # relation events found at ingest (events.Event.to_dict)
 
     def to_dict(self, with_text: bool = False) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("article_id", "title", "source", "url", "published", "author", "outlet",
@@ -96,6 +98,7 @@ class ArticleWrite:
     chunk_emb: np.ndarray
     article_emb: np.ndarray
     supersedes: list[str]
+    events: list[dict] = field(default_factory=list)
 
 
 def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
@@ -103,12 +106,13 @@ def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
                     int(meta["s0"]), int(meta["s1"]))
 
 
-def _meta_of(article: Article, n_chunks: int, n_sentences: int) -> dict[str, Any]:
+def _meta_of(article: Article, n_chunks: int, n_sentences: int, events: list[dict] = ()) -> dict[str, Any]:
     meta = {
         "title": article.title, "source": article.source, "url": article.url or "",
         "published": article.published.isoformat() if article.published else "",
         "author": article.author or "", "outlet": article.outlet or "", "added_at": article.added_at,
         "added_ns": time.time_ns(), "chunks": n_chunks, "sentences": n_sentences,
+        "events": json.dumps(list(events), separators=(",", ":")),
     }
     return meta
 
@@ -121,6 +125,7 @@ def _stored(article_id: str, meta: dict[str, Any], text: str | None) -> StoredAr
         author=meta.get("author") or None, outlet=meta.get("outlet") or None, added_at=meta.get("added_at", ""),
         added_ns=int(meta.get("added_ns", 0)), chunks=int(meta.get("chunks", 0)),
         sentences=int(meta.get("sentences", 0)), text=text or "",
+        events=json.loads(meta.get("events") or "[]"),
     )
 
 
@@ -344,7 +349,7 @@ class Store:
             c_meta += [{"article_id": aid, "i": c.index, "start": c.start, "end": c.end, "s0": c.first_sentence,
                         "s1": c.last_sentence, "title": it.article.title, "source": it.article.source}
                        for c in it.chunks]
-        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences)) for it in items]
+        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), it.events) for it in items]
         with self.guard(f"write {len(items)} article(s)"):
             self.mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate([it.sentence_emb for it in items]), s_docs, s_meta)

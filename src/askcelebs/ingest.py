@@ -20,6 +20,7 @@ from .chunking import Chunk, Span, make_chunks, split_sentences
 from .config import Settings
 from .embedding import Embedder
 from .errors import AskCelebsError, InputError
+from .events import article_events
 from .index import ArticleWrite, SideIndex, Store
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,8 @@ class Ingestor:
                 s_emb = emb[offset:offset + len(p.sentences)]
                 offset += len(p.sentences)
                 c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
-                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes))
+                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
+                                          article_events(p.article, p.sentences)))
             for (rec, refs), p in zip(self.store.write_articles(items), group):
                 self.side.add(rec, refs, removed=p.supersedes)
                 for old in p.supersedes:
