@@ -261,14 +261,18 @@ class AskCelebs:
 
     # --- timelines -----------------------------------------------------------------------------------------
 
-    def _events(self) -> tuple[list[Event], dict[str, StoredArticle]]:
-        """Every stored relation event (read from the article records, never recomputed), per index change."""
+    def _events(self) -> tuple[dict[tuple[str, str], list[Event]], dict[str, StoredArticle]]:
+        """Stored relation events by pair (read from the article records, never recomputed), per index change."""
         self.refresh()
         gen = self.side.generation
         if self._events_cache is None or self._events_cache[0] != gen:
             articles = dict(self.side.articles)
-            found = [Event.from_dict(d) for rec in articles.values() for d in rec.events]
-            self._events_cache = (gen, (found, articles))
+            by_pair: dict[tuple[str, str], list[Event]] = {}
+            for rec in articles.values():
+                for d in rec.events:
+                    e = Event.from_dict(d)
+                    by_pair.setdefault(e.pair, []).append(e)
+            self._events_cache = (gen, (by_pair, articles))
         return self._events_cache[1]
 
     def _person_key(self, text: str) -> str:
@@ -280,13 +284,13 @@ class AskCelebs:
     def timeline(self, a: str, b: str) -> Timeline:
         """How two people's relationship went: dated, quoted events oldest first, and the state it ended in."""
         pair = pair_key(self._person_key(a), self._person_key(b))
-        events, articles = self._events()
-        return timeline.build(pair, events, articles)
+        by_pair, articles = self._events()
+        return timeline.build(pair, by_pair.get(pair, []), articles)
 
     def relationships(self, person: str | None = None) -> list[Relationship]:
         """Every pair the articles tell a relationship of (or one person's), with its current state."""
-        events, articles = self._events()
-        return timeline.relationships(events, articles, self._person_key(person) if person else None)
+        by_pair, articles = self._events()
+        return timeline.relationships(by_pair, articles, self._person_key(person) if person else None)
 
     # --- answering -----------------------------------------------------------------------------------------
 

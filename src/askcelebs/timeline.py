@@ -82,7 +82,7 @@ def display(key: str) -> str:
 
 
 def build(pair: tuple[str, str], events: Iterable[Event], articles: dict[str, Any]) -> Timeline:
-    """The timeline of one pair from all stored events (`articles`: article_id -> StoredArticle, with text)."""
+    """The timeline of one pair from its stored events (`articles`: article_id -> StoredArticle, with text)."""
     mine = [e for e in events if e.pair == pair and e.article_id in articles]
     merged = _merge(mine, articles)
     merged.sort(key=_order)
@@ -175,16 +175,14 @@ class Relationship:
                 "as_of": self.as_of.isoformat() if self.as_of else None}
 
 
-def relationships(events: list[Event], articles: dict[str, Any], person: str | None = None) -> list[Relationship]:
+def relationships(by_pair: dict[tuple[str, str], list[Event]], articles: dict[str, Any],
+                  person: str | None = None) -> list[Relationship]:
     """Every pair with events (or those of one person), most covered first."""
-    pairs = defaultdict(list)
-    for e in events:
-        if e.article_id in articles:
-            pairs[e.pair].append(e)
     wanted = " ".join(person.lower().split()) if person else None
     out = []
-    for pair, evs in pairs.items():
-        if wanted and wanted not in pair:
+    for pair, evs in by_pair.items():
+        evs = [e for e in evs if e.article_id in articles]
+        if not evs or (wanted and wanted not in pair):
             continue
         t = build(pair, evs, articles)
         out.append(Relationship(t.people, t.state, t.as_of, len({e.article_id for e in evs}), len(t.events)))
