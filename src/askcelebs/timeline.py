@@ -25,6 +25,7 @@ _BINDING = {"married": {"split"}, "engaged": {"married", "split"}}
 _SOFT = {"working_together"}  # replaced by any state, and never replaces friends/feud/split
 _KIND_ORDER = {k: i for i, k in enumerate(("met", "introduced", "worked_together", "friendship", "feud", "rumour",
                                             "denial", "apology", "reconciled", "engaged", "married", "split"))}
+_ONCE = {"met", "introduced", "engaged", "married"}
 SAME_STORY = 85  # rapidfuzz ratio at which two articles' sentences are one syndicated story
 
 
@@ -104,22 +105,42 @@ def _merge(events: list[Event], articles: dict[str, Any]) -> list[TimelineEvent]
     # a headline only stands for its event when the body never states it
     for e in sorted(events, key=lambda e: (e.article_id, is_heading(articles[e.article_id].text, e.start), e.start)):
         text = articles[e.article_id].text[e.start:e.end]
-        key = (e.article_id, e.kind, e.date)
+        key = (e.article_id, e.kind, e.date.year if e.dated_by == "text" and e.date else None)
         if key in per_article:
-            per_article[key].also.append((e.start, e.end, text))
+            first = per_article[key]
+            first.also.append((e.start, e.end, text))
+            if first.dated_by == "published" and e.dated_by == "text" and e.precision == "day" and \
+                    0 <= (first.date - e.date).days <= 31:
+                first.date, first.precision, first.dated_by = e.date, e.precision, e.dated_by  # "on Monday"
             continue
         per_article[key] = TimelineEvent(e.kind, e.date, e.precision, e.dated_by, text, e.start, e.end,
                                          _source(articles[e.article_id]))
     stories: list[TimelineEvent] = []
     by_kind: dict[str, list[TimelineEvent]] = defaultdict(list)
     for ev in sorted(per_article.values(), key=lambda e: (e.source.published or dt.date.max, e.source.article_id)):
-        twin = next((s for s in by_kind[ev.kind] if _same_story(s, ev)), None)
+        twin = next((s for s in by_kind[ev.kind] if _same_story(s, ev) or _same_once(s, ev) or _retold(s, ev)), None)
         if twin is None:
             by_kind[ev.kind].append(ev)
             stories.append(ev)
-        elif all(c.article_id != ev.source.article_id for c in twin.copies):
-            twin.copies.append(ev.source)
+        elif _same_story(twin, ev):
+            if all(c.article_id != ev.source.article_id for c in twin.copies):
+                twin.copies.append(ev.source)
+        else:
+            _refine(twin, ev)
     return stories
+
+
+def _same_once(a: TimelineEvent, b: TimelineEvent) -> bool:
+    """A pair meets, is introduced, gets engaged or marries once: later articles retelling it add nothing new,
+    and the first telling keeps its place (a later, more precise date refines it)."""
+    if a.kind not in _ONCE:
+        return False
+    return True
+
+
+def _retold(a: TimelineEvent, b: TimelineEvent) -> bool:
+    """"launched their podcast in 2019" and, years later, "since 2019 they have co-hosted": one event."""
+    return a.dated_by == b.dated_by == "text" and a.date.year == b.date.year
 
 
 def _same_story(a: TimelineEvent, b: TimelineEvent) -> bool:
@@ -128,6 +149,15 @@ def _same_story(a: TimelineEvent, b: TimelineEvent) -> bool:
     texts_a = [a.quote] + [t for _, _, t in a.also]
     texts_b = [b.quote] + [t for _, _, t in b.also]
     return any(fuzz.ratio(x, y) >= SAME_STORY for x in texts_a for y in texts_b)
+
+
+def _refine(first: TimelineEvent, retold: TimelineEvent) -> None:
+    """A retelling that dates the event more precisely ("in June 2019" for "in 2019") lends its date."""
+    rank = {"none": 0, "year": 1, "month": 2, "day": 3}
+    if retold.dated_by == "text" and rank[retold.precision] > rank[first.precision] and (
+            first.date is None or retold.date.year == first.date.year):
+        first.date, first.precision, first.dated_by = retold.date, retold.precision, retold.dated_by
+    first.also.append((retold.start, retold.end, retold.quote))
 
 
 def current_state(events: list[TimelineEvent]) -> tuple[str, dt.date | None, TimelineEvent | None]:
