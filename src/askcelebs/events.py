@@ -32,14 +32,15 @@ _STATES = {
     "worked_together": _re(r"\bcollaborat|\bteamed up\b|\bteam up\b|\bduet\b|\bjoint (?:album|single|tour|record)|"
                            r"\bco-?wr(?:ote|ite|iting)|\bco-?produc|\bco-?star|\bstarred (?:together|alongside|opposite)|"
                            r"\bwork(?:ed|ing) (?:together|with)\b|\brecorded (?:together|with)\b|\balbum together\b|"
-                           r"\btour(?:ed|ing) together\b|\b(?:writ(?:e|ing|ten)|recording|playing) together\b|\bpartnership\b|\bsigned (?:him|her|them)\b|"
+                           r"\btour(?:ed|ing) together\b|\bwe (?:wrote|recorded|made|co-wrote|produced)\b|\b(?:writ(?:e|ing|ten)|recording|playing) together\b|\bpartnership\b|\bsigned (?:him|her|them)\b|"
                            r"\b(?:first|second|third|new|next|latest) (?:film|album|record|single|show|project|"
                            r"collaboration) (?:with|together)\b|\bco-?host|\blaunched their\b|\bformed (?:the|a) band\b|"
                            r"\bformed The\b"),
     "friendship": _re(r"\b(?:best|close|good|old|great|dear)(?:est)? friends?\b|\bfriendship\b|\bpals\b|"
                       r"\binseparable\b|\bbff\b|\bfriends? (?:for|since)\b|\bstayed friends\b|\bare friends\b|"
                       r"\bremain(?:ed)? (?:close|friends)\b|\bgetting along\b|\bget along\b|\bgot along\b|"
-                      r"\b(?:proper |good |best |close )?mates\b|\bbecome (?:\w+ )?friends\b"),
+                      r"\b(?:proper |good |best |close )?mates\b|\bbecome (?:\w+ )?friends\b|\bthick as thieves\b|"
+                      r"\bstill close\b"),
     "feud": _re(r"\bfeud|\bfell out\b|\bfalling[- ]out\b|\bfallen out\b|\brift\b|\bno longer (?:on )?speak|"
                 r"\bnot (?:been |really )?(?:on )?speaking\b|\bhad not spoken\b|\bhaven't spoken\b|\bunfollowed\b|"
                 r"\bat war\b|\bat odds\b|\bdispute\b|\bspat\b|\bbeef\b|\bclash(?:ed)?\b|\bslammed\b|"
@@ -210,29 +211,41 @@ def mention_counts(text: str, names: Iterable[Name]) -> Counter:
     return counts
 
 
+@dataclass
+class _Interview:
+    """Where a Q&A stands: what the last question asked about, and whether the answer is about the pair."""
+
+    asked: list[str]
+    about_pair: bool = True
+    answer_para: int = -1
+
+
 def extract(text: str, sentences: Iterable[tuple[int, int]], names: list[Name], article_id: str,
             published: dt.date | None) -> list[Event]:
     """Every relation event in one article. `names` are the people the article names in full."""
     cased = is_cased(text)
-    counts = mention_counts(text, names)
-    main = [n for n, _ in counts.most_common(2)]
+    main = main_pair(text, names)
     events: list[Event] = []
-    asked: list[str] = []  # what the interviewer's last question was about, for the answer that follows
-    para, para_date = -1, None
+    qa = _Interview([], about_pair=False)
+    para, para_date, question_para = -1, None, -1
     for start, end in sentences:
         sentence, line = text[start:end], _line_of(text, start)
         if line[0] != para:
             para, para_date = line[0], None
+            if question_para >= 0 and qa.answer_para < 0:
+                qa.answer_para = para  # the paragraph right after a question is its answer
         if _is_question_line(line[1]):
-            asked = kinds_in(line[1].replace("?", "."))
+            if line[0] != question_para:
+                others = [n for n in names if n not in main and passage_mentions(n, line[1], True, cased)]
+                qa = _Interview([] if others else kinds_in(line[1].replace("?", ".")), about_pair=not others)
+                question_para = line[0]
             continue
         if not _is_statement(sentence):
             continue
+        in_answer = qa.answer_para == para and qa.about_pair
         kinds = kinds_in(sentence)
-        answers = bool(asked) and start == line[0]  # the first sentence of the interviewee's answer
-        if not kinds and answers:
-            kinds = asked  # "**Have you two ever fallen out?**" / "Once, in 2011, over a boy called Gavin."
-        asked = [] if start == line[0] else asked
+        if not kinds and in_answer and start == line[0]:
+            kinds = qa.asked  # "**Have you two ever fallen out?**" / "Once, in 2011, over a boy called Gavin."
         stated = stated_date(sentence, published)
         if not stated and _THAT_TIME.search(sentence):
             stated = para_date
@@ -240,17 +253,23 @@ def extract(text: str, sentences: Iterable[tuple[int, int]], names: list[Name], 
         if not kinds:
             continue
         named = [n for n in names if passage_mentions(n, sentence, True, cased)]
-        for a, b in _pairs(sentence, named, main, kinds, answers):
-            date, precision, by = _date_of(stated, published)
-            pair = pair_key(a, b)
-            if kinds == ["rumour"] and by == "text" and published and not _RUMOUR_DATED.search(sentence):
-                date, precision, by = published, "day", "published"  # "who co-designed it in 2019, are not speaking, sources say"
-            if kinds == ["denial"] and by == "text" and published:
-                # "reports in 2018 of a falling-out ... were nonsense": the rumour was then, the denial is now
-                events.append(Event("rumour", pair, date, precision, by, article_id, start, end))
-                date, precision, by = published, "day", "published"
-            events.extend(Event(k, pair, date, precision, by, article_id, start, end) for k in kinds)
+        pairs = _introduced(sentence, named) if "introduced" in kinds else []
+        for a, b in pairs or _pairs(sentence, named, main, kinds, in_answer):
+            events.extend(_events_of(kinds, pair_key(a, b), sentence, stated, published, article_id, start, end))
     return events
+
+
+def _events_of(kinds: list[str], pair: tuple[str, str], sentence: str, stated, published: dt.date | None,
+               article_id: str, start: int, end: int) -> list[Event]:
+    date, precision, by = _date_of(stated, published)
+    out = []
+    if kinds == ["rumour"] and by == "text" and published and not _RUMOUR_DATED.search(sentence):
+        date, precision, by = published, "day", "published"  # "who co-designed it in 2019 ... sources say"
+    if kinds == ["denial"] and by == "text" and published:
+        # "reports in 2018 of a falling-out ... were nonsense": the rumour was then, the denial is now
+        out.append(Event("rumour", pair, date, precision, by, article_id, start, end))
+        date, precision, by = published, "day", "published"
+    return out + [Event(k, pair, date, precision, by, article_id, start, end) for k in kinds]
 
 
 def _line_of(text: str, start: int) -> tuple[int, str]:
@@ -259,17 +278,49 @@ def _line_of(text: str, start: int) -> tuple[int, str]:
     return line_start, text[line_start:line_end if line_end >= 0 else len(text)]
 
 
-def _joined(sentence: str, named: list[Name]) -> list[tuple[Name, Name]]:
-    """"Voss and Quint have been close friends since ...": two people joined by "and" / "&" are the pair."""
+def main_pair(text: str, names: list[Name]) -> list[Name]:
+    """Who an article is about: the two its headline joins with "and" ("Dex Halloran and Priya Anand at war"),
+    else its two most mentioned people."""
+    heading = text[:text.find("\n")] if "\n" in text else text
+    if heading.strip():
+        in_heading = [n for n in names if passage_mentions(n, heading, True, True)]
+        joined = _joined(heading, in_heading)
+        if joined:
+            return list(joined[0])
+    return [n for n, _ in mention_counts(text, names).most_common(2)]
+
+
+def _introduced(sentence: str, named: list[Name]) -> list[tuple[Name, Name]]:
+    """"Okafor introduced Dex Halloran to Priya Anand": the pair is the two named after "introduced"."""
+    m = _STATES["introduced"].search(sentence)
+    after = [n for n in named if passage_mentions(n, sentence[m.end():], True, True)] if m else []
+    return [(after[0], after[1])] if len(after) >= 2 else []
+
+
+def _placed(sentence: str, named: list[Name]) -> list[tuple[tuple[int, int], Name]]:
+    """Each person's first mention in the sentence, in order ("Dex Halloran", not "Dex", when both match)."""
     def first_at(n: Name) -> tuple[int, int]:
         hits = [m for w in {" ".join(n.words), n.surname, n.first}
                 for m in re.finditer(rf"(?<!\w){re.escape(w)}(?:['’]s)?(?!\w)", sentence, re.I)]
-        m = min(hits, key=lambda m: m.start(), default=None)
+        m = min(hits, key=lambda m: (m.start(), -m.end()), default=None)
         return (m.start(), m.end()) if m else (len(sentence), len(sentence))
 
-    placed = sorted(((first_at(n), n) for n in named), key=lambda p: p[0])
+    return sorted(((first_at(n), n) for n in named), key=lambda p: p[0])
+
+
+def _joined(sentence: str, named: list[Name]) -> list[tuple[Name, Name]]:
+    """"Voss and Quint have been close friends since ...": two people joined by "and" / "&" are the pair."""
+    placed = _placed(sentence, named)
     return [(a, b) for (ea, a), (eb, b) in zip(placed, placed[1:])
             if sentence[ea[1]:eb[0]].strip().lower() in ("and", "&")]
+
+
+def _around(sentence: str, named: list[Name], kinds: list[str]) -> list[tuple[Name, Name]]:
+    """"Cece Moreau walked the carpet arm in arm with her best friend Harriet Voss, who ...": the two people
+    on either side of the words that state the relation."""
+    placed = _placed(sentence, named)
+    triggers = [m.start() for k in kinds if k in _STATES for m in _STATES[k].finditer(sentence)]
+    return [(a, b) for (ea, a), (eb, b) in zip(placed, placed[1:]) if any(ea[1] <= t < eb[0] for t in triggers)]
 
 
 def _is_question_line(line: str) -> bool:
@@ -293,6 +344,8 @@ def is_heading(text: str, start: int) -> bool:
 
 # kinds an unnamed sentence in an article about a pair tells of them ("The Velvet Hours have split up."); a
 # marriage or a rumour needs its people named or referred to ("Mari and I have been married" is someone else)
+_UNION = {"married", "engaged"}
+_COUPLE = _re(r"\b(?:the couple|the pair|the two|they|their|the newlyweds|the actors|the singers)\b")
 _ABOUT_THE_PAIR = {"met", "introduced", "worked_together", "feud", "split", "reconciled"}
 
 
@@ -301,9 +354,11 @@ def _pairs(sentence: str, named: list[Name], main: list[Name], kinds: list[str],
     if len(named) >= 3:  # three or more people: the article's pair, or two joined by "and"
         if len(main) == 2 and all(m in named for m in main):
             return [(main[0], main[1])]
-        return _joined(sentence, named)[:1]
+        return (_joined(sentence, named) or _around(sentence, named, kinds))[:1]
     if len(named) == 2:
         return [(named[0], named[1])]
+    if set(kinds) <= _UNION and not _COUPLE.search(sentence):
+        return []  # "Mari and I have been married": a marriage needs its couple named or referred to
     refers_to_pair = answers or bool(_PAIR_WORDS.search(sentence))
     if len(named) == 1 and len(main) == 2 and named[0] in main and refers_to_pair:
         other = main[1] if named[0] == main[0] else main[0]

@@ -105,7 +105,7 @@ def _merge(events: list[Event], articles: dict[str, Any]) -> list[TimelineEvent]
     # a headline only stands for its event when the body never states it
     for e in sorted(events, key=lambda e: (e.article_id, is_heading(articles[e.article_id].text, e.start), e.start)):
         text = articles[e.article_id].text[e.start:e.end]
-        key = (e.article_id, e.kind, e.date.year if e.dated_by == "text" and e.date else None)
+        key = (e.article_id, e.kind, e.date.year if e.date else None)
         if key in per_article:
             first = per_article[key]
             first.also.append((e.start, e.end, text))
