@@ -125,8 +125,8 @@ def test_every_quote_is_verbatim_whatever_is_asked(seeded_bot, words, template):
 def test_public_api_is_pinned():
     assert sorted(askcelebs.__all__) == [
         "AddResult", "Answer", "AnswerError", "Article", "AskCelebs", "AskCelebsError", "Citation", "Coverage",
-        "InputError", "ModelMismatchError", "Settings", "StoreBusyError", "StoreError", "StoreUnavailableError",
-        "StoredArticle",
+        "InputError", "ModelMismatchError", "Relationship", "Settings", "StoreBusyError", "StoreError",
+        "StoreUnavailableError", "StoredArticle", "Timeline",
     ]
 
 

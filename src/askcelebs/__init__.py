@@ -8,10 +8,11 @@ from .errors import (AnswerError, AskCelebsError, InputError, ModelMismatchError
                      StoreUnavailableError)
 from .index import StoredArticle
 from .ingest import AddResult
+from .timeline import Relationship, Timeline
 
 __all__ = [
     "AddResult", "Answer", "AnswerError", "Article", "AskCelebs", "AskCelebsError", "Citation", "Coverage",
     "InputError", "ModelMismatchError", "Settings", "StoreBusyError", "StoreError", "StoreUnavailableError",
-    "StoredArticle",
+    "Relationship", "StoredArticle", "Timeline",
 ]
 __version__ = "0.1.0"

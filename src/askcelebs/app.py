@@ -21,14 +21,17 @@ from .answering import extractive
 from .answering.types import Answer
 from .articles import Article, from_text, normalise, parse_date
 from .chat import Standalone, build_chain, condense
+from . import timeline
 from .config import Settings
 from .embedding import Embedder, get_embedder
 from .errors import AskCelebsError, InputError
+from .events import Event, pair_key
 from .index import SideIndex, Store, StoredArticle
 from .index.people import Coverage
 from .ingest import AddResult, Ingestor, Progress
 from .people import Name
 from .retrieval import AskCelebsRetriever, HybridRetriever, Retrieval
+from .timeline import Relationship, Timeline
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class AskCelebs:
         self._ingestor = Ingestor(settings, self.store, self.side, self.embedder)
         self._retriever = HybridRetriever(settings, self.store, self.side, self.embedder)
         self._examples_cache: tuple[Any, list[str]] | None = None
+        self._events_cache: tuple[int, Any] | None = None
         self._chain = build_chain(self)
         self._llm_spec = llm if llm is not None else settings.llm
         self._llm = None
@@ -271,6 +275,47 @@ class AskCelebs:
 
     def names(self, text: str) -> list[Name]:
         return self._retriever.names(text)
+
+    # --- timelines -----------------------------------------------------------------------------------------
+
+    def _events(self) -> tuple[dict[tuple[str, str], list[Event]], dict[str, StoredArticle]]:
+        """Stored relation events by pair (read from the article records, never recomputed), per index change."""
+        self.refresh()
+        gen = self.side.generation
+        if self._events_cache is None or self._events_cache[0] != gen:
+            articles = dict(self.side.articles)
+            by_pair: dict[tuple[str, str], list[Event]] = {}
+            for rec in articles.values():
+                for d in rec.events:
+                    e = Event.from_dict(d)
+                    by_pair.setdefault(e.pair, []).append(e)
+            self._events_cache = (gen, (by_pair, articles))
+        return self._events_cache[1]
+
+    def _person_key(self, text: str) -> str:
+        """A typed name as the index knows it: "Declan Halloran" is the index's "Dex Halloran" when one known
+        person has that surname."""
+        found = [n for n in self.names(text) if len(n.words) > 1] or self.names(text)
+        if not found or not text.strip():
+            raise InputError(text, "not a name the index knows (see `askcelebs people`)")
+        name = found[0]
+        known = self.known_people()
+        if name not in known and len(name.words) > 1:
+            same = [k for k in known if len(k.words) > 1 and k.surname == name.surname]
+            if len(same) == 1:
+                name = same[0]
+        return " ".join(name.words)
+
+    def timeline(self, a: str, b: str) -> Timeline:
+        """How two people's relationship went: dated, quoted events oldest first, and the state it ended in."""
+        pair = pair_key(self._person_key(a), self._person_key(b))
+        by_pair, articles = self._events()
+        return timeline.build(pair, by_pair.get(pair, []), articles)
+
+    def relationships(self, person: str | None = None) -> list[Relationship]:
+        """Every pair the articles tell a relationship of (or one person's), with its current state."""
+        by_pair, articles = self._events()
+        return timeline.relationships(by_pair, articles, self._person_key(person) if person else None)
 
     # --- answering -----------------------------------------------------------------------------------------
 

@@ -175,6 +175,44 @@ def ask(question: str = typer.Argument(..., help="Your question."),
 
 
 @app.command()
+def timeline(person_a: str = typer.Argument(..., help="One person, e.g. \"Priya Anand\"."),
+             person_b: str = typer.Argument(..., help="The other person."),
+             as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON.")) -> None:
+    """A pair's relationship over time: dated events with their quotes, oldest first, and the current state."""
+    t = bot().timeline(person_a, person_b)
+    if as_json:
+        out.print_json(json.dumps(t.to_dict()))
+        return
+    if not t.events:
+        out.print(f"The indexed articles tell no relationship events of {t.people[0]} and {t.people[1]}.", markup=False)
+        return
+    out.print(f"{t.people[0]} and {t.people[1]}", style="bold", markup=False)
+    for e in t.events:
+        when = e.date.isoformat()[:{"year": 4, "month": 7}.get(e.precision, 10)] if e.date else "undated"
+        copies = f" (+{len(e.copies)} syndicated cop{'y' if len(e.copies) == 1 else 'ies'})" if e.copies else ""
+        out.print(f"\n{when:<10} {e.kind.replace('_', ' ')}", style="bold", markup=False)
+        out.print(f"    “{e.quote}”", markup=False)
+        out.print(f"    {e.source.title} · {e.source.outlet or e.source.url or ''} · "
+                  f"{e.source.published or 'undated'}{copies}", style="dim", markup=False)
+    as_of = f"as of {t.as_of.isoformat()}: " if t.as_of else ""
+    out.print(f"\nNow: {as_of}{t.state.replace('_', ' ')}", style="bold", markup=False)
+
+
+@app.command()
+def people(person: Optional[str] = typer.Argument(None, help="Only this person's relationships."),
+           as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
+    """Everyone the articles tell a relationship of, pair by pair, with the current state."""
+    rels = bot().relationships(person)
+    if as_json:
+        out.print_json(json.dumps([r.to_dict() for r in rels]))
+        return
+    for r in rels:
+        as_of = r.as_of.isoformat() if r.as_of else "undated"
+        out.print(f"{r.people[0]} & {r.people[1]:<28} {r.state.replace('_', ' '):<17} as of {as_of} · "
+                  f"{r.articles} article(s)", markup=False)
+
+
+@app.command()
 def chat() -> None:
     """Interactive chat that keeps the conversation (empty line or Ctrl-D to quit)."""
     b = bot()

@@ -20,6 +20,7 @@ from .chunking import Chunk, Span, make_chunks, split_sentences
 from .config import Settings
 from .embedding import Embedder
 from .errors import AskCelebsError, InputError
+from .events import article_events
 from .index import ArticleWrite, SideIndex, Store
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ class Ingestor:
                 offset += len(p.sentences)
                 c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
                 items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
-                                          shingles=p.shingles))
+                                          shingles=p.shingles, events=article_events(p.article, p.sentences)))
             for (rec, refs), p in zip(self.store.write_articles(items), group):
                 for old in p.supersedes:
                     old_rec = self.side.articles.get(old)
