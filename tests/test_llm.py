@@ -1,6 +1,8 @@
 """The optional LLM answerer: only verified claims are shown, and every failure falls back to the quotes.
 
-Models here are LangChain's own fakes and a tiny OpenAI-compatible server on 127.0.0.1 started by the tests.
+Models here are LangChain's own fakes (they force exactly the reply a test needs: an injection obeyed, a claim
+that twists its quote) and a tiny OpenAI-compatible server on 127.0.0.1 started by the tests. Real models are in
+test_llm_real.py.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def fake(*replies: str, prompts: Prompts | None = None) -> GenericFakeChatModel:
 def llm_bot(make_bot):
     """A bot answering with the given model, seed article indexed."""
 
-    def make(llm, store: str = "store", **kwargs) -> AskCelebs:
+    def make(llm, store: str = "store", output: str = "text", **kwargs) -> AskCelebs:
+        kwargs["llm_options"] = {"output": output, **kwargs.get("llm_options", {})}
         bot = make_bot(store, llm=llm, **kwargs)
         assert [r.status for r in bot.add(str(SEED))] == ["added"]
         return bot
@@ -71,9 +74,18 @@ def assert_verbatim(bot: AskCelebs, answer: Answer) -> None:
 
 
 def split_stream(items: list) -> tuple[list[str], Answer]:
-    *pieces, answer = items
-    assert all(isinstance(p, str) for p in pieces) and isinstance(answer, Answer)
-    assert "".join(pieces) == answer.text
+    """A stream is [the extractive Answer at once, *verified claims, the final Answer]; an abstention (no model
+    asked) is [its text, the Answer]."""
+    first, *pieces, answer = items
+    assert isinstance(answer, Answer)
+    if isinstance(first, str):
+        pieces = [first, *pieces]
+        assert answer.abstained and "".join(pieces) == answer.text
+    else:
+        assert first.mode == "extractive" and first.citations and "is writing its answer" in first.notice
+    assert all(isinstance(p, str) for p in pieces)
+    if answer.mode == "llm" and not answer.verdict:
+        assert "".join(pieces) == answer.text
     return pieces, answer
 
 
@@ -185,7 +197,7 @@ def test_stream_failing_midway_keeps_what_was_shown_or_falls_back(llm_bot):
 
     early = llm_bot(FakeListChatModel(responses=[reply], error_on_chunk_number=5), store="early")
     pieces, answer = split_stream(list(early.stream(MEET)))
-    assert pieces == [answer.text] and answer.mode == "extractive"
+    assert pieces == [] and answer.mode == "extractive"
     assert answer.notice.startswith("The language model (FakeListChatModel) failed (FakeListChatModelError")
 
 
@@ -318,7 +330,7 @@ def test_unreachable_server_falls_back_quickly(llm_bot, spec, path):
         assert a.mode == "extractive" and not a.abstained
         assert a.notice == f"The language model server at {url} could not be reached; showing the quotes directly."
         assert_verbatim(bot, a)
-    assert pieces == [streamed.text]
+    assert pieces == []
 
 
 def test_slow_server_times_out_and_falls_back(llm_bot, openai_server):
