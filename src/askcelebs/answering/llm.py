@@ -77,7 +77,10 @@ class LLMAnswerer:
             model = ChatOpenAI(model=name, base_url=base_url, api_key=opts.api_key or "not-needed",
                                temperature=opts.temperature, max_tokens=opts.max_tokens, timeout=opts.timeout,
                                max_retries=0)
-            return cls(model, f"the language model server at {base_url or 'https://api.openai.com/v1'}", **common)
+            # The schema goes in the request body as is: given as response_format, langchain-openai would parse
+            # the reply itself and raise on a reply cut at max_tokens, which the partial reader still uses.
+            return cls(model, f"the language model server at {base_url or 'https://api.openai.com/v1'}",
+                       schema_kwargs=lambda s: {"extra_body": _response_format(s)}, **common)
         raise InputError("ASKCELEBS_LLM", f"{spec!r} is not 'gguf:/path/model.gguf', 'ollama:MODEL' or "
                                           "'openai:MODEL' (e.g. ollama:llama3.2); unset it to answer without a "
                                           "language model")
