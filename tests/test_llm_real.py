@@ -185,7 +185,7 @@ def test_server_killed_mid_stream_leaves_the_quotes(real_bot, smollm, output):
     proc, url = start_server(smollm)
     try:
         killer = KillOnFirstToken(proc)
-        model = ChatOpenAI(model="smollm2", base_url=url, api_key="none", max_tokens=200, timeout=30, max_retries=0,
+        model = ChatOpenAI(model="smollm2", base_url=url, api_key="none", max_tokens=200, timeout=300, max_retries=0,
                            callbacks=[killer])
         bot = real_bot(model, output=output)
         pieces, answer = split_stream(list(bot.stream(MEET)))
