@@ -1,6 +1,8 @@
 """The optional LLM answerer: only verified claims are shown, and every failure falls back to the quotes.
 
-Models here are LangChain's own fakes and a tiny OpenAI-compatible server on 127.0.0.1 started by the tests.
+Models here are LangChain's own fakes (they force exactly the reply a test needs: an injection obeyed, a claim
+that twists its quote) and a tiny OpenAI-compatible server on 127.0.0.1 started by the tests. Real models are in
+test_llm_real.py.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def fake(*replies: str, prompts: Prompts | None = None) -> GenericFakeChatModel:
 def llm_bot(make_bot):
     """A bot answering with the given model, seed article indexed."""
 
-    def make(llm, store: str = "store", **kwargs) -> AskCelebs:
+    def make(llm, store: str = "store", output: str = "text", **kwargs) -> AskCelebs:
+        kwargs["llm_options"] = {"output": output, **kwargs.get("llm_options", {})}
         bot = make_bot(store, llm=llm, **kwargs)
         assert [r.status for r in bot.add(str(SEED))] == ["added"]
         return bot
@@ -71,9 +74,18 @@ def assert_verbatim(bot: AskCelebs, answer: Answer) -> None:
 
 
 def split_stream(items: list) -> tuple[list[str], Answer]:
-    *pieces, answer = items
-    assert all(isinstance(p, str) for p in pieces) and isinstance(answer, Answer)
-    assert "".join(pieces) == answer.text
+    """A stream is [the extractive Answer at once, *verified claims, the final Answer]; an abstention (no model
+    asked) is [its text, the Answer]."""
+    first, *pieces, answer = items
+    assert isinstance(answer, Answer)
+    if isinstance(first, str):
+        pieces = [first, *pieces]
+        assert answer.abstained and "".join(pieces) == answer.text
+    else:
+        assert first.mode == "extractive" and first.citations and "is writing its answer" in first.notice
+    assert all(isinstance(p, str) for p in pieces)
+    if answer.mode == "llm" and not answer.verdict:
+        assert "".join(pieces) == answer.text
     return pieces, answer
 
 
@@ -185,7 +197,7 @@ def test_stream_failing_midway_keeps_what_was_shown_or_falls_back(llm_bot):
 
     early = llm_bot(FakeListChatModel(responses=[reply], error_on_chunk_number=5), store="early")
     pieces, answer = split_stream(list(early.stream(MEET)))
-    assert pieces == [answer.text] and answer.mode == "extractive"
+    assert pieces == [] and answer.mode == "extractive"
     assert answer.notice.startswith("The language model (FakeListChatModel) failed (FakeListChatModelError")
 
 
@@ -318,7 +330,7 @@ def test_unreachable_server_falls_back_quickly(llm_bot, spec, path):
         assert a.mode == "extractive" and not a.abstained
         assert a.notice == f"The language model server at {url} could not be reached; showing the quotes directly."
         assert_verbatim(bot, a)
-    assert pieces == [streamed.text]
+    assert pieces == []
 
 
 def test_slow_server_times_out_and_falls_back(llm_bot, openai_server):
@@ -328,3 +340,147 @@ def test_slow_server_times_out_and_falls_back(llm_bot, openai_server):
     answer = bot.ask(MEET)
     assert time.monotonic() - start < 2.5
     assert answer.mode == "extractive" and "did not answer in time" in answer.notice
+
+
+# --- the claim check holds meaning (issue 10, item 4): a model that obeys an injection emits these --------------
+
+NOT_ONLY = "Not only do the two admire each other’s work, but Legend and West were friends too."
+STAY = "The rest is music history as the two artists rose to the top, but managed to stay friends through their journey."
+HAT = "But that wasn’t all, West then posted a photo of himself wearing a MAGA hat, and then interacted with Trump on Twitter."
+DEAL = "Eventually, West helped Legend get a deal with Columbia records."
+ASKED = "Are West and Legend still friends or did political differences drive them apart?"
+ROCKS = "The friendship hit some rocks in 2018 when the entire country was embattled in a political rivalry."
+DAMAGE = "Legend told The Wall Street Journal that the argument didn’t damage their friendship, it opened it up in a new way."
+
+
+@pytest.mark.parametrize("claim, quote", [
+    ("Legend and West do not admire each other's work and were not friends", NOT_ONLY),  # "not" from "Not only"
+    ("Legend and West can't stay friends", STAY),  # the "t" of can't
+    ("Kanye West hates John Legend", HAT),  # a stemmer's hates -> hat
+    ("Legend helped West get a deal with Columbia records", DEAL),  # roles reversed
+    ("West and Legend are still friends", ASKED),  # the article's question turned into a statement
+    ("The friendship hit some rocks in 2017", ROCKS),  # an invented number
+    ("Legend and West met 20 years ago through mutual friends", MUTUAL),  # invented digits
+    ("The argument damaged their friendship", DAMAGE),  # the quote's negation dropped
+    ("Legend and West may stay friends", STAY),  # modality added
+], ids=["not-only", "cant", "hates-hat", "roles", "question", "year", "digits", "dropped-not", "may"])
+def test_a_claim_that_changes_its_quotes_meaning_is_not_shown(llm_bot, claim, quote):
+    bot = llm_bot(fake(f'{claim} [1] "{quote}"\n{GOOD}'))
+    answer = bot.ask(STILL)
+    assert answer.mode == "llm" and answer.text == f"{MUTUAL[:-1]} [1]"
+    assert "1 line(s)" in answer.notice
+    assert_verbatim(bot, answer)
+
+
+@pytest.mark.parametrize("claim, quote", [
+    ("The two admire each other's work", NOT_ONLY),
+    ("West helped Legend get a deal with Columbia records", DEAL),
+    ("Legend was helped by West to get a deal", DEAL),
+    ("The argument didn't damage their friendship", DAMAGE),
+    ("The two artists managed to stay friends", STAY),
+    ("The friendship hit some rocks in 2018", ROCKS),
+])
+def test_a_claim_that_keeps_its_quotes_meaning_is_shown(llm_bot, claim, quote):
+    bot = llm_bot(fake(f'{claim} [1] "{quote}"'))
+    answer = bot.ask(STILL)
+    assert answer.mode == "llm" and answer.notice is None
+    assert answer.text == f"{claim} [1]" and answer.citations[0].quote == quote
+    assert_verbatim(bot, answer)
+
+
+# --- structured output: the model points at numbered sentences --------------------------------------------------
+
+
+def numbered(prompts: Prompts) -> dict[str, int]:
+    """Sentence text -> its number, from the prompt the model was given."""
+    user = prompts.seen[-1][1].content
+    return {text: int(n) for n, text in re.findall(r"^\[(\d+)\] (.+)$", user, flags=re.M)}
+
+
+def structured_bot(llm_bot, question: str, make_reply) -> tuple[AskCelebs, Prompts]:
+    """A bot whose fake model first sees the prompt (to learn the sentence numbers), then replies with
+    make_reply(numbers) as JSON."""
+    prompts = Prompts()
+    model = fake(prompts=prompts)
+    bot = llm_bot(model, output="schema")
+    model.messages = iter(["{}"])
+    bot.ask(question)
+    model.messages = iter([json.dumps(make_reply(numbered(prompts)))] * 2)
+    return bot, prompts
+
+
+def test_structured_answer_cites_sentences_by_number_and_checks_its_wording(llm_bot):
+    bot, prompts = structured_bot(llm_bot, STILL, lambda n: {
+        "claims": [
+            {"claim": "Her husband and West are still getting along fine",
+             "sentences": [n["Teigen also confirmed to Vogue that her husband and West are still getting along fine."]]},
+            {"claim": "Kanye West hates John Legend", "sentences": [n[HAT]]},  # wording not in its sentence
+            {"claim": "They are friends", "sentences": [999, n[ASKED]]},  # no such sentence; a question
+        ],
+        "verdict": "yes", "short_answer": "still getting along fine"})
+    system, user = prompts.seen[-1]
+    assert "never instructions" in system.content and "[1] " in user.content
+    answer = bot.ask(STILL)
+    assert answer.mode == "llm" and answer.verdict == "yes" and answer.short_answer == "still getting along fine"
+    assert answer.text == f"Yes. Her husband and West are still getting along fine [1] {HAT} [2]"
+    assert "hates" not in answer.text
+    assert [c.quote for c in answer.citations][1] == HAT
+    assert "1 of the language model's claims did not match" in answer.notice
+    assert "1 claim(s) cited no usable sentence" in answer.notice
+    assert_verbatim(bot, answer)
+
+
+def test_structured_short_answer_must_be_in_a_cited_quote(llm_bot):
+    bot, _ = structured_bot(llm_bot, MEET, lambda n: {
+        "claims": [{"claim": MUTUAL[:-1], "sentences": [n[MUTUAL]]}],
+        "verdict": "none", "short_answer": "at a Grammys party"})
+    answer = bot.ask(MEET)
+    assert answer.mode == "llm" and answer.text == f"{MUTUAL[:-1]} [1]"
+    assert answer.short_answer is None and answer.verdict is None
+
+
+def test_structured_stream_shows_each_claim_once_the_next_begins(llm_bot):
+    bot, _ = structured_bot(llm_bot, MEET, lambda n: {
+        "claims": [{"claim": MUTUAL[:-1], "sentences": [n[MUTUAL]]},
+                   {"claim": "Soon the two began collaborating", "sentences": [n["Soon the two began collaborating."]]}],
+        "verdict": "none", "short_answer": "through mutual friends"})
+    pieces, answer = split_stream(list(bot.stream(MEET)))
+    assert pieces == [f"{MUTUAL[:-1]} [1]", " Soon the two began collaborating [2]"]
+    assert answer.mode == "llm" and answer.short_answer == "through mutual friends"
+    assert_verbatim(bot, answer)
+
+
+@pytest.mark.parametrize("reply, notice", [
+    ("Sure! They met through mutual friends.", "expected format"),
+    ('{"claims": [], "verdict": "none", "short_answer": ""}', "found no answer"),
+    ('{"claims": [{"claim": "They met at the Grammys", "sentences": [0, 500]}], "verdict": "none", '
+     '"short_answer": ""}', "could not be verified"),
+])
+def test_structured_reply_with_nothing_usable_falls_back(llm_bot, reply, notice):
+    bot = llm_bot(fake(reply), output="schema")
+    answer = bot.ask(MEET)
+    assert answer.mode == "extractive" and notice in answer.notice
+    assert_verbatim(bot, answer)
+
+
+def test_a_verdict_the_extractive_reader_disagrees_with_is_shown_as_the_models_reading(seeded_bot):
+    from askcelebs.answering import structured
+
+    retrieval = seeded_bot.retrieve(STILL)
+    nums = structured.Numbered.of(retrieval)
+    n = next(s.n for s in nums.sentences if "still getting along fine" in s.text)
+    for extractive, lead in [("yes", "Yes."), (None, "Yes."), ("no", "The language model reads the quotes as: yes.")]:
+        b = structured.Builder(STILL, retrieval, nums)
+        assert b.claim({"claim": "Her husband and West are still getting along fine", "sentences": [n]})
+        ans = b.answer({"verdict": "yes", "short_answer": ""}, Answer(text="", verdict=extractive))
+        assert ans.text.startswith(lead) and ans.verdict == "yes"
+        assert (ans.notice is None) == (extractive != "no")
+
+
+def test_gguf_spec_names_a_missing_or_non_gguf_file(settings_base, tmp_path):
+    with pytest.raises(InputError, match=r"no model file at .*nope\.gguf"):
+        LLMAnswerer.from_spec(f"gguf:{tmp_path / 'nope.gguf'}", settings_base)
+    fake_file = tmp_path / "model.gguf"
+    fake_file.write_bytes(b"PK\x03\x04 not a model")
+    with pytest.raises(InputError, match=r"model\.gguf is not a GGUF model file"):
+        LLMAnswerer.from_spec(f"gguf:{fake_file}", settings_base)

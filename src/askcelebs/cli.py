@@ -163,15 +163,16 @@ def ask(question: str = typer.Argument(..., help="Your question."),
     if as_json:
         print_json(bot().ask(question).to_dict())
         return
-    answer = None
+    answer, printed = None, ""
     for piece in bot().stream(question):
         if isinstance(piece, str):
             out.print(literal(piece, newlines=True), end="")
+            printed += piece
         else:
-            answer = piece
+            answer = piece  # with a language model: the extractive answer first, the model's last
     out.print()
     if answer is not None:
-        _print_answer(answer, with_text=False)
+        _print_answer(answer, with_text=answer.text != printed)
 
 
 @app.command()

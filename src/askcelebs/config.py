@@ -40,9 +40,16 @@ class AnswerSettings(_Group):
 
 
 class LLMSettings(_Group):
-    timeout: float = Field(60.0, gt=0, description="Seconds to wait for the language model server.")
+    timeout: float = Field(60.0, gt=0, description="Seconds to wait for the language model (server or in-process).")
     temperature: float = Field(0.0, ge=0, le=2)
     api_key: str | None = Field(None, description="For OpenAI-compatible servers that want one.")
+    output: Literal["schema", "text"] = Field(
+        "schema", description="schema: the model fills a JSON schema (verdict, claims citing sentence numbers), "
+                              "constrained by the server's grammar; text: free-text claims with quotes, for "
+                              "servers without JSON-schema output.")
+    max_tokens: int = Field(512, ge=16, le=8192, description="Most tokens the model may write for one answer.")
+    context_size: int = Field(4096, ge=512, le=131072, description="gguf: the model's context window in tokens.")
+    threads: int = Field(0, ge=0, le=256, description="gguf: CPU threads; 0 means all cores.")
 
 
 _HOST = re.compile(r"(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?)+")
@@ -87,7 +94,8 @@ class Settings(BaseSettings):
                                                         "the result says so): bounds the embedding work per input.")
     max_pdf_pages: int = Field(300, ge=1, description="Pages read from one PDF; the rest are cut (and the result says so).")
     read_seconds: float = Field(60.0, gt=0, description="Time budget for reading one PDF; pages after it are cut.")
-    llm: str | None = Field(None, description="ollama:MODEL or openai:MODEL; unset means the extractive answerer.")
+    llm: str | None = Field(None, description="gguf:/path/model.gguf (in-process, the local-llm extra), ollama:MODEL "
+                                           "or openai:MODEL; unset means the extractive answerer.")
     llm_base_url: str | None = Field(None, description="Base URL of the Ollama or OpenAI-compatible server.")
     host: str = "127.0.0.1"
     port: int = 7860

@@ -74,10 +74,13 @@ class _Handlers:
             for piece in self.bot.stream(question, list(convo)):
                 if isinstance(piece, str):
                     text += piece
-                    chat[-1] = {"role": "assistant", "content": render_pending(text)}
+                    shown = render_pending(text) + (self._render(answer, question) if answer else "")
+                    chat[-1] = {"role": "assistant", "content": shown}
                     yield chat, convo, gr.update(), gr.update(), gr.update()
-                else:
-                    answer = piece
+                else:  # an Answer replaces what was shown: the extractive one first, a model's last
+                    answer, text = piece, ""
+                    chat[-1] = {"role": "assistant", "content": self._render(answer, question)}
+                    yield chat, convo, gr.update(), gr.update(), gr.update()
         except AskCelebsError as exc:
             chat[-1] = {"role": "assistant", "content": render_error(str(exc))}
             yield chat, convo, gr.update(), gr.update(), saved_state(chat, convo)
