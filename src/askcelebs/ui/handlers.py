@@ -18,6 +18,7 @@ from ..app import AskCelebs
 from ..articles import SUPPORTED_SUFFIXES
 from ..errors import AskCelebsError
 from ..ingest import AddResult
+from .handlers_timeline import TimelineHandlers
 from .render import esc, render_answer, render_coverage, render_error, render_header, render_pending, render_start
 from .render import render_stopped, render_user
 from .render_library import (PROGRESS_LABELS, edit_values, render_gone, render_library, render_notice,
@@ -50,7 +51,7 @@ def saved_state(chat: list, convo: list) -> dict:
     return {"chat": chat, "convo": convo}
 
 
-class _Handlers:
+class _Handlers(TimelineHandlers):
     """Event handlers: thin adapters between Gradio values and AskCelebs calls."""
 
     def __init__(self, bot: AskCelebs):

@@ -5,7 +5,7 @@ Ask      the empty state holds the suggested questions; answers start with the a
          is kept in the browser (gr.BrowserState) so a reload shows it again.
 Library  the articles as a list (cards on phones) with Read / Edit / Remove; add by upload, paste or URL, one
          results list for all three.
-(A Timeline tab goes between the two when the timeline stage lands.)
+(The People tab between them holds the friendship map and pair timelines.)
 """
 
 from __future__ import annotations
@@ -85,9 +85,17 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                             gr.HTML("<div class='ac-hint'>Answers use only the indexed articles. "
                                     "Follow-up questions remember who you asked about.</div>", js_on_load=None)
                     with gr.Column(scale=3, min_width=260, elem_id="ac-side"):
+                        side_timeline = gr.HTML("", elem_id="ac-side-timeline", js_on_load=None)
                         coverage = gr.HTML(render_coverage(None), elem_id="ac-coverage", js_on_load=None)
 
-            # a "Timeline" tab goes here when the timeline stage lands
+            with gr.Tab("People", id="people", elem_id="ac-tab-people"):
+                with gr.Row(equal_height=False, elem_id="ac-people-row"):
+                    with gr.Column(scale=6, min_width=320):
+                        people_map = gr.HTML("", elem_id="ac-people-map", js_on_load=None)
+                    with gr.Column(scale=5, min_width=300):
+                        people_panel = gr.HTML("<p class='ac-hint'>Choose a line on the map for that pair's "
+                                               "timeline, or a name for that person's relationships.</p>",
+                                               elem_id="ac-people-panel", js_on_load=None)
             with gr.Tab("Library", id="library", elem_id="ac-tab-library"):
                 with gr.Row(equal_height=False, elem_id="ac-lib-row"):
                     with gr.Column(scale=7, min_width=320, elem_id="ac-lib-col"):
@@ -150,6 +158,8 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
         view_btn = gr.Button(visible="hidden", elem_id="ac-view-btn")
         lib_target = gr.Textbox(visible="hidden", elem_id="ac-lib-target", label="Library action")
         lib_btn = gr.Button(visible="hidden", elem_id="ac-lib-btn")
+        people_target = gr.Textbox(visible="hidden", elem_id="ac-people-target", label="Pair or person")
+        people_btn = gr.Button(visible="hidden", elem_id="ac-people-btn")
 
         panel_outputs = [header, start, coverage, library]
         panels = dict(fn=h.panels, inputs=search, outputs=panel_outputs, **read_q, **private)
@@ -161,6 +171,7 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
                 h.respond, [question, chatbot, convo], [chatbot, convo, question, hint, saved],
                 show_progress="hidden", **chat_q, **private)
             ev.then(lambda: _busy(False), None, [ask_btn, stop_btn], queue=False, **private)
+            ev.then(h.side_timeline, convo, side_timeline, show_progress="hidden", **read_q, **private)
             answering.append(ev)
         stop_btn.click(h.stopped, [chatbot, convo], [chatbot, saved], cancels=answering, queue=False,
                        **private).then(lambda: _busy(False), None, [ask_btn, stop_btn], queue=False, **private)
@@ -169,9 +180,15 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
         view_btn.click(h.view, view_target, reader, show_progress="hidden", **read_q, **private)
         demo.load(h.restore, saved, [chatbot, convo], queue=False, **private)
 
+        # people: the friendship map, a pair's timeline, a person's relationships
+        people_map_ev = dict(fn=h.people_map, inputs=None, outputs=people_map, show_progress="hidden", **read_q,
+                             **private)
+        demo.load(**people_map_ev)
+        people_btn.click(h.people_panel, people_target, people_panel, show_progress="hidden", **read_q, **private)
+
         # library
         demo.load(**panels)
-        refresh_btn.click(**panels)
+        refresh_btn.click(**panels).then(**people_map_ev)
         search.change(h.search, search, library, show_progress="hidden", trigger_mode="always_last", **read_q,
                       **private)
         lib_btn.click(h.lib_action, lib_target,
@@ -196,6 +213,8 @@ def build_app(bot: AskCelebs) -> gr.Blocks:
         gr.api(h.api_ask, api_name="ask", **chat_q)
         gr.api(h.api_add_text, api_name="add_text", **write_q)
         gr.api(h.api_articles, api_name="articles", **read_q)
+        gr.api(h.api_timeline, api_name="timeline", **read_q)
+        gr.api(h.api_people, api_name="people", **read_q)
 
     demo.queue(default_concurrency_limit=2, max_size=QUEUE_MAX_SIZE)
     return demo

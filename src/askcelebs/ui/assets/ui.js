@@ -46,10 +46,21 @@
   // (the chatbot's sanitizer drops data-* attributes, so rendered answers carry everything in ids and hrefs)
   //   button.ac-lib-act data-act="read:<id>" | "edit:<id>" | "remove:<id>"
   document.addEventListener('click', (e) => {
-    const el = e.target && e.target.closest ? e.target.closest('a.ac-view, a.ac-ask, button.ac-ref, button.ac-copy, button.ac-lib-act') : null;
+    const el = e.target && e.target.closest ? e.target.closest('a.ac-view, a.ac-ask, a.ac-pair, a.ac-person, button.ac-ref, button.ac-copy, button.ac-lib-act') : null;
     if (!el) return;
     e.preventDefault();
     e.stopPropagation();
+    //   a.ac-pair href="#pair/<a>/<b>", a.ac-person href="#person/<name>" -> the People tab's panel
+    if (el.classList.contains('ac-pair') || el.classList.contains('ac-person')) {
+      const href = el.getAttribute('href') || '';
+      const m = /^#pair\/([^/]+)\/([^/]+)$/.exec(href) || /^#person\/([^/]+)$/.exec(href);
+      if (!m) return;
+      window.__acReturnFocus = el;
+      Array.from(document.querySelectorAll('#ac-tabs button[role=tab]')).find((t) => t.textContent.trim() === 'People')?.click();
+      const target = m[2] !== undefined ? `pair:${m[1]}|${m[2]}` : `person:${m[1]}`;
+      if (setValue('ac-people-target', target)) press('ac-people-btn');
+      return;
+    }
     if (el.classList.contains('ac-view')) {
       const m = /^#view\/([0-9a-f]{6,64})\/(\d+)\/(\d+)(?:\/(\d+))?$/.exec(el.getAttribute('href') || '');
       window.__acReturnFocus = el;
