@@ -69,7 +69,7 @@ def render_timeline(t: Timeline | None, compact: bool = False) -> str:
             f'<div class="ac-tl-body"><div class="ac-tl-kind">{esc(KINDS.get(e.kind, e.kind))}</div>'
             f'<blockquote class="ac-tl-quote">“{esc(e.quote)}”</blockquote>'
             f'<div class="ac-tl-src">{_source_line(e)} · <a class="ac-view" href="{view}">Read in article'
-            f'<span class="ac-sr">: {esc(e.source.title)}</span></a></div>{copies}</div></li>")
+            f'<span class="ac-sr">: {esc(e.source.title)}</span></a></div>{copies}</div></li>')
     more = (f'<p class="ac-hint">Latest {len(items)} of {len(t.events)} events · '
             f'<a class="ac-pair" href="{pair_href(*t.people)}">the whole timeline</a></p>') if compact and \
         len(t.events) > len(items) else ""
