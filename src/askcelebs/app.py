@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from . import entities
 from .answering import extractive
 from .answering.types import Answer
 from .articles import Article, from_text
@@ -26,7 +26,7 @@ from .embedding import Embedder, get_embedder
 from .errors import InputError
 from .index import CHUNKS, SideIndex, Store, StoredArticle
 from .ingest import AddResult, Ingestor, Progress
-from .people import Name, people_in_article
+from .people import Name
 from .retrieval import AskCelebsRetriever, HybridRetriever, Retrieval
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ class AskCelebs:
         articles = dict(self.side.articles)
         # detection is per article and articles never change: only new ones are scanned after an add
         cache = self._people_cache
-        self._people_cache = {aid: cache[aid] if aid in cache else _people_of(rec.text)
+        self._people_cache = {aid: cache[aid] if aid in cache else entities.people_of(rec)
                               for aid, rec in articles.items()}
         for found in self._people_cache.values():
             shown = []
@@ -319,16 +319,6 @@ class AskCelebs:
                 self._llm = LLMAnswerer.from_spec(self._llm_spec, self.settings)
         return self._llm
 
-
-def _people_of(text: str) -> list[tuple[Name, int]]:
-    """People named in one article, each with how often it refers to them."""
-    return [(n, _mention_count(n, text)) for n in people_in_article(text)]
-
-
-def _mention_count(name: Name, text: str) -> int:
-    full = len(re.findall(re.escape(name.text), text, flags=re.I))
-    sur = len(re.findall(rf"(?<!\w){re.escape(name.surname.capitalize())}(?!\w)", text))
-    return max(full, sur)
 
 
 def _check_question(question: str) -> None:

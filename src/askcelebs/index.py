@@ -63,6 +63,7 @@ class StoredArticle:
     chunks: int
     sentences: int
     text: str = ""
+    entities_json: str | None = None  # entities.encode(...) of its text; None in stores made before NER
 
     def to_dict(self, with_text: bool = False) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("article_id", "title", "source", "url", "published", "author", "outlet",
@@ -96,6 +97,7 @@ class ArticleWrite:
     chunk_emb: np.ndarray
     article_emb: np.ndarray
     supersedes: list[str]
+    entities: str = "[]"  # entities.encode(...) of the article text
 
 
 def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
@@ -103,12 +105,13 @@ def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
                     int(meta["s0"]), int(meta["s1"]))
 
 
-def _meta_of(article: Article, n_chunks: int, n_sentences: int) -> dict[str, Any]:
+def _meta_of(article: Article, n_chunks: int, n_sentences: int, entities: str = "[]") -> dict[str, Any]:
     meta = {
         "title": article.title, "source": article.source, "url": article.url or "",
         "published": article.published.isoformat() if article.published else "",
         "author": article.author or "", "outlet": article.outlet or "", "added_at": article.added_at,
         "added_ns": time.time_ns(), "chunks": n_chunks, "sentences": n_sentences,
+        "entities": entities,
     }
     return meta
 
@@ -120,7 +123,7 @@ def _stored(article_id: str, meta: dict[str, Any], text: str | None) -> StoredAr
         url=meta.get("url") or None, published=dt.date.fromisoformat(pub) if pub else None,
         author=meta.get("author") or None, outlet=meta.get("outlet") or None, added_at=meta.get("added_at", ""),
         added_ns=int(meta.get("added_ns", 0)), chunks=int(meta.get("chunks", 0)),
-        sentences=int(meta.get("sentences", 0)), text=text or "",
+        sentences=int(meta.get("sentences", 0)), text=text or "", entities_json=meta.get("entities"),
     )
 
 
@@ -344,7 +347,7 @@ class Store:
             c_meta += [{"article_id": aid, "i": c.index, "start": c.start, "end": c.end, "s0": c.first_sentence,
                         "s1": c.last_sentence, "title": it.article.title, "source": it.article.source}
                        for c in it.chunks]
-        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences)) for it in items]
+        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), it.entities) for it in items]
         with self.guard(f"write {len(items)} article(s)"):
             self.mark_pending(ids)
             self._upsert(self.sentences, s_ids, np.concatenate([it.sentence_emb for it in items]), s_docs, s_meta)

@@ -1,6 +1,7 @@
 """Adding articles: decide what each input is (new, unchanged, replacement, duplicate), embed, write.
 
-Work is batched across articles (one embedding pass and one write per collection for a group of articles),
+Work is batched across articles (one embedding pass, one NER pass and one write per collection for a group of
+articles),
 and nothing is embedded twice: sentences are embedded once, and chunk and article vectors are the normalised
 means of their sentences' and chunks' vectors.
 """
@@ -15,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from . import entities
 from .articles import Article, expand_inputs, load
 from .chunking import Chunk, Span, make_chunks, split_sentences
 from .config import Settings
@@ -190,13 +192,15 @@ class Ingestor:
                     progress("embed", done, total)
 
             emb = self.embedder.embed(texts, progress=tick)
+            found = entities.extract_many([p.article.text for p in group])
             offset = 0
             items = []
-            for p in group:
+            for p, ents in zip(group, found):
                 s_emb = emb[offset:offset + len(p.sentences)]
                 offset += len(p.sentences)
                 c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
-                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes))
+                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
+                                          entities.encode(ents)))
             for (rec, refs), p in zip(self.store.write_articles(items), group):
                 self.side.add(rec, refs, removed=p.supersedes)
                 for old in p.supersedes:
