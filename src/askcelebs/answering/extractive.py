@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import AnswerSettings
+from ..entities import did_you_mean
 from ..index import Store, StoredArticle, stem, tokenize
 from ..people import Name, article_mentions, is_cased, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
@@ -310,6 +311,9 @@ def coverage_hint(people: PeopleCheck, known: list[Name]) -> str:
     found = [n for n in people.names if n not in missing]
     if people.names and missing:
         hint = f"No indexed article mentions {_join([n.text for n in missing], 'or')}."
+        guesses = [g for g in (did_you_mean(n, known) for n in missing) if g is not None]
+        if guesses:
+            hint += f" Did you mean {_join(list(dict.fromkeys(g.text for g in guesses)), 'or')}?"
         if found:
             hint += f" {_join([_count(n, people) for n in found], 'and')} {'is' if len(found) == 1 else 'are'} covered."
     elif len(people.names) > 1 and not people.together:
