@@ -152,3 +152,28 @@ def test_cli_reports_the_failed_file_in_one_line_and_adds_the_rest(tmp_path):
     assert sum(l.startswith("added") for l in lines) == 2, proc.stdout
     errors = [l for l in lines if l.startswith("error")]
     assert len(errors) == 1 and "c_bad_date.md" in errors[0], proc.stdout
+
+
+def test_a_failure_while_writing_one_article_fails_only_that_article(bot, tmp_path, monkeypatch):
+    """The write is batched (one embedding pass and one write for a group of articles); a write that fails for one
+    article (a fake: the store raising for that article only) is retried article by article."""
+    folder = _folder(tmp_path)
+    (folder / "b_page.html").unlink()
+    (folder / "e_poison.txt").write_text("Poison pill\n\nThe singers Lia Moss and Ren Tal met at a party in Leeds.")
+    real = bot.store.write_articles
+
+    def write_articles(items):
+        if any("Lia Moss" in item.article.text for item in items):
+            raise ValueError("metadata value of an unsupported type")
+        return real(items)
+
+    monkeypatch.setattr(bot.store, "write_articles", write_articles)
+    calls = []
+    results = bot.add(folder, progress=lambda *c: calls.append(c))
+    rows = _by_name(results)
+    assert rows["e_poison.txt"].status == "error"
+    assert "ValueError" in rows["e_poison.txt"].detail and "indexing" in rows["e_poison.txt"].detail
+    _check_good_ones_added(bot, results)
+    assert all(not a.title.startswith("Poison") for a in bot.articles())
+    monkeypatch.setattr(bot.store, "write_articles", real)
+    assert [r.status for r in bot.add(folder / "e_poison.txt")] == ["added"], "nothing of it was left behind"
