@@ -318,6 +318,9 @@ def main(argv: list[str] | None = None) -> None:
 
     limit = QUICK_ARTICLES if args.quick and args.limit is None else args.limit
     repeat = args.repeat or (1 if args.quick else 2)
+    from askcelebs.evaluation import missing_bbc_csv
+    if missing_bbc_csv(args.csv):
+        raise SystemExit(missing_bbc_csv(args.csv).replace("pass its path", "pass --csv PATH"))
     texts = read_bbc(args.csv)
     if not texts:
         raise SystemExit(f"{args.csv}: no entertainment articles found")

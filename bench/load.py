@@ -532,6 +532,9 @@ def main() -> int:
                       no_proxy="127.0.0.1,localhost")
     results = []
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+        from askcelebs.evaluation import missing_bbc_csv
+        if missing_bbc_csv(args.csv):
+            raise SystemExit(missing_bbc_csv(args.csv).replace("pass its path", "pass --csv PATH"))
         items = load_bbc(args.csv, args.articles, args.seed)
         with tempfile.TemporaryDirectory(prefix=f"askcelebs-load-{mode}-") as tmp:
             print(f"== {mode}: {len(items)} articles, {args.clients} clients, {args.seconds:g} s", flush=True)

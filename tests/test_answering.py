@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 import askcelebs
 from askcelebs import AskCelebs
-from askcelebs.evaluation import bbc_articles, fixture_paths
+from askcelebs.evaluation import fixture_paths
+from tests.helpers.corpus import news_articles
 
-from .conftest import BBC_CSV, SEED
+from .conftest import SEED
 
 HISTORY = [
     {"role": "user", "content": "Are John Legend and Kanye West still friends?"},
@@ -62,7 +63,7 @@ def test_unknown_people_abstain_with_what_the_index_covers(seeded_bot):
 
 
 def test_people_never_named_together_abstain(seeded_bot):
-    depp = next(a for _, a in bbc_articles(BBC_CSV) if a.text.startswith("johnny depp: the acting outlaw"))
+    depp = next(a for _, a in news_articles() if a.text.startswith("johnny depp: the acting outlaw"))
     seeded_bot.add_articles([("depp", depp)])
     answer = seeded_bot.ask("Are Johnny Depp and John Legend friends?")
     assert answer.abstained and not answer.citations
@@ -150,10 +151,25 @@ def test_cli_ask_json_and_interactive_chat(tmp_path):
 
 
 @pytest.mark.slow
-def test_shipped_evaluation_meets_its_goals():
-    from askcelebs.evaluation import run_eval
+def test_shipped_evaluation_meets_its_goals(make_bot):
+    """The shipped "main" set's questions that the repo alone can answer (their gold sentence is in documents/ or
+    the dated fixtures), plus all its unanswerable ones, over those articles, with the same goals as `make eval`.
+    The full set needs the BBC CSV: `make eval` (ASKCELEBS_BBC_CSV) runs it."""
+    from askcelebs import evaluation
+    from askcelebs.articles import load
 
-    report = run_eval(baseline=False)["askcelebs"]
+    settings = askcelebs.Settings()
+    paths = sorted((SEED.parent).glob("*.md")) + evaluation.fixture_paths()
+    corpus = [(str(p), load(str(p), settings)) for p in paths]
+    texts = {a.article_id: a.text for _, a in corpus}
+    questions = evaluation.eval_questions("main")
+    gold = {q["id"]: evaluation._gold_id(q, texts) for q in questions}
+    questions = [q for q in questions if gold[q["id"]] or q["kind"] == "unanswerable"]
+    kinds = {k: sum(q["kind"] == k for q in questions) for k in ("direct", "followup", "time", "unanswerable")}
+    assert len(questions) >= 30 and all(kinds.values()), kinds
+    bot = make_bot()
+    bot.add_articles(corpus, force=True)
+    report = evaluation.score(evaluation.run_askcelebs(bot, questions, gold), texts)
     assert report["verbatim_rate"] == 1.0
     assert report["quote_hit"] >= 0.90
     assert report["abstention_precision"] >= 0.90
@@ -196,7 +212,7 @@ def test_they_can_mean_the_asked_person_and_the_one_the_answer_named(seeded_bot)
 
 
 def test_what_did_they_say_prefers_reported_speech(bot):
-    sag = [a for _, a in bbc_articles(BBC_CSV) if "hilary swank" in a.text and "eastwood" in a.text]
+    sag = [a for _, a in news_articles() if "hilary swank" in a.text and "eastwood" in a.text]
     bot.add_articles([(a.source, a) for a in sag])
     answer = bot.ask("What did Hilary Swank say about Clint Eastwood at the SAG awards?")
     assert not answer.abstained
@@ -217,7 +233,7 @@ def test_present_tense_evidence_must_be_on_topic(bot):
 
 
 def test_after_a_who_question_they_includes_the_person_the_answer_named(bot):
-    queen = [a for _, a in bbc_articles(BBC_CSV) if a.text.startswith("queen recruit singer for new tour")]
+    queen = [a for _, a in news_articles() if a.text.startswith("queen recruit singer for new tour")]
     bot.add_articles([(a.source, a) for a in queen])
     history = [{"role": "user", "content": "Who is replacing Freddie Mercury when Queen go on tour?"},
                {"role": "assistant", "content": "Former Free and Bad Company singer Paul Rodgers, touring with "

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BBC_CSV, SEED
+from tests.conftest import SEED
+from tests.helpers.corpus import news_texts, write_news_folder
 from tests.helpers.ingest_support import (FOOTER_TEXT, NAV_TEXT, PAIR_ANSWER, PAIR_PARAGRAPHS, PAIR_QUESTION,
                                           PAIR_TEXT, PAIR_TITLE, LocalServer, article_html, assert_no_traceback,
-                                          bbc_articles, make_pdf, respond, run_cli, write_bbc_folder)
+                                          make_pdf, respond, run_cli)
 
 SEED_QUESTION = "How did John Legend and Kanye West meet?"
 
@@ -172,8 +173,8 @@ def test_near_duplicate_is_refused_unless_forced(seeded_bot, tmp_path):
 
 
 def test_every_chunk_and_sentence_is_its_offsets_into_the_article(bot, tmp_path):
-    texts = bbc_articles(BBC_CSV, n=3)
-    paths = write_bbc_folder(tmp_path / "bbc", texts)
+    texts = news_texts(3)
+    paths = write_news_folder(tmp_path / "news", texts)
     messy = tmp_path / "messy.txt"
     messy.write_text("Héllo\u00a0 world.\r\n\r\n\r\n  Mr. Smith met Dr. Jones… “Really?” she asked.\t Yes!\n"
                      + "no punctuation at all " * 60 + "\n" + PAIR_TEXT, "utf-8")
@@ -298,7 +299,7 @@ def _folder(root: Path) -> list[Path]:
     """A nested folder: supported files at several depths, plus files that must be ignored."""
     (root / "a" / "b").mkdir(parents=True)
     (root / ".hidden").mkdir()
-    texts = bbc_articles(BBC_CSV, n=3)
+    texts = news_texts(3)
     good = [root / "one.txt", root / "a" / "two.MD", root / "a" / "b" / "three.txt"]
     for p, t in zip(good, texts):
         p.write_text(t, "utf-8")
@@ -324,7 +325,7 @@ def test_folder_is_added_recursively_with_supported_files_only(bot, tmp_path):
 
 
 def test_progress_is_reported_while_adding(bot, tmp_path):
-    paths = write_bbc_folder(tmp_path / "bbc", bbc_articles(BBC_CSV, n=40))  # > 512 sentences: several groups
+    paths = write_news_folder(tmp_path / "news", news_texts(40))  # > 512 sentences: several groups
     calls: list[tuple[str, int, int]] = []
     res = bot.add(*paths, progress=lambda what, done, total: calls.append((what, done, total)))
     assert all(r.status == "added" for r in res), [r for r in res if r.status != "added"]
@@ -362,7 +363,7 @@ def test_cli_add_folder_prints_one_line_per_input_and_exit_status(tmp_path):
     assert sum(l.startswith("added") for l in lines) == len(good)
 
     # the good ones were kept; the first folder is the same texts (duplicates), and a new file is added
-    (tmp_path / "docs" / "a" / "four.txt").write_text(bbc_articles(BBC_CSV, n=4)[3], "utf-8")
+    (tmp_path / "docs" / "a" / "four.txt").write_text(news_texts(4)[3], "utf-8")
     proc = run_cli(store, "add", str(tmp_path / "docs"))
     assert_no_traceback(proc)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from askcelebs import AskCelebs, ModelMismatchError, Settings, StoreBusyError
-from tests.conftest import BBC_CSV, SEED
-from tests.helpers.ingest_support import (ASKCELEBS, HOLD_LOCK, PAIR_TEXT, assert_no_traceback, bbc_articles, env,
-                                          run_cli, write_bbc_folder)
+from tests.conftest import SEED
+from tests.helpers.corpus import news_articles, news_texts, write_news_folder
+from tests.helpers.ingest_support import ASKCELEBS, HOLD_LOCK, PAIR_TEXT, assert_no_traceback, env, run_cli
 
 SEED_QUESTION = "How did John Legend and Kanye West meet?"
-BBC_QUESTION = "Will the Osbournes make more episodes?"
+NEWS_QUESTION = "Will the Osbournes make more episodes?"  # tests/data/news/06_osbournes_show_ends.txt
 
 
 def _assert_complete(bot: AskCelebs) -> list:
@@ -120,10 +120,10 @@ def test_second_writer_fails_fast_while_readers_keep_working(make_bot, tmp_path)
 
 @pytest.mark.slow
 def test_sigkill_during_add_leaves_only_complete_articles(tmp_path, embedder):
-    texts = bbc_articles(BBC_CSV, n=40)
-    assert len(texts) == 40
-    folder = tmp_path / "bbc"
-    files = write_bbc_folder(folder, texts)
+    texts = news_texts(40)
+    assert len(texts) == len(set(texts)) == 40
+    folder = tmp_path / "news"
+    files = write_news_folder(folder, texts)
     sources = {str(p.resolve()) for p in files}
 
     # timings of this machine, now: starting up (model load) and a complete add
@@ -174,7 +174,7 @@ def test_sigkill_during_add_leaves_only_complete_articles(tmp_path, embedder):
         counts = bot.store.count()
         assert counts == {"article_records": 40, "chunks": sum(a.chunks for a in final),
                           "sentences": sum(a.sentences for a in final)}, counts
-        ans = bot.ask(BBC_QUESTION)
+        ans = bot.ask(NEWS_QUESTION)
         _verbatim(bot, ans)
         assert any("osbourne" in c.quote for c in ans.citations)
     print("\n".join(report))
@@ -266,10 +266,11 @@ def test_remove_killed_between_record_and_passages_is_swept_by_the_next_writer(m
 @pytest.mark.slow
 def test_two_builds_of_the_same_articles_give_the_same_answers(make_bot):
     """The vector index is approximate: at Chroma's default search width two builds ranked deep candidates
-    differently (7 of 113 eval questions), which changed answers from one build to the next."""
+    differently (7 of 113 eval questions on the BBC corpus), which changed answers from one build to the next.
+    Here over the tests' 240-article news corpus (hand-written + generated, tests/helpers/corpus.py)."""
     from askcelebs import evaluation
 
-    items = evaluation.bbc_articles(BBC_CSV)
+    items = news_articles(240)
     bots = [make_bot(name) for name in ("one", "two")]
     for bot in bots:
         bot.add_articles(items, force=True)

@@ -116,10 +116,19 @@ class Embedder:
 
 
 def _model_fingerprint(model_path: str) -> str:
+    """By the model's files, not its path: every venv or clone with the same model shares one export (the export
+    is the slowest part of a first start)."""
     path = Path(model_path)
-    h = hashlib.sha256(str(path.resolve() if path.exists() else model_path).encode())
-    for f in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")) if path.is_dir() else []:
-        h.update(f"{f.name}:{f.stat().st_size}".encode())
+    if not path.is_dir():
+        return hashlib.sha256(model_path.encode()).hexdigest()[:16]
+    h = hashlib.sha256(b"model-files-v1")
+    for f in sorted(path.glob("*.json")) + sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        size = f.stat().st_size
+        h.update(f"{f.name}:{size}".encode())
+        with open(f, "rb") as fh:  # both ends of each file: cheap, and differs between any two real models
+            h.update(fh.read(1 << 16))
+            fh.seek(max(0, size - (1 << 16)))
+            h.update(fh.read())
     return h.hexdigest()[:16]
 
 

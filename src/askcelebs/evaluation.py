@@ -43,15 +43,30 @@ def fixture_paths() -> list[Path]:
     return sorted(Path(str(folder)).glob("*.md"))
 
 
+BBC_CSV_SETTING = "ASKCELEBS_BBC_CSV"
+
+
 def default_bbc_csv() -> Path:
-    env = os.environ.get("ASKCELEBS_BBC_CSV")
+    """The BBC news CSV (category,text) for `make eval` / `make bench` only; the tests never need it. Set by
+    ASKCELEBS_BBC_CSV, else looked for as ../shared/corpora/bbc-news.csv beside the working folder or the repo."""
+    env = os.environ.get(BBC_CSV_SETTING)
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
         candidate = base.parent / "shared" / "corpora" / "bbc-news.csv"
         if candidate.exists():
             return candidate
     return Path("../shared/corpora/bbc-news.csv")
+
+
+def missing_bbc_csv(path: Path) -> str | None:
+    """None when the CSV is there, else the message: which path was tried and how to point at the file."""
+    if Path(path).is_file():
+        return None
+    how = (f"{BBC_CSV_SETTING}={os.environ[BBC_CSV_SETTING]!r} names no file" if os.environ.get(BBC_CSV_SETTING)
+           else f"{BBC_CSV_SETTING} is not set and there is no ../shared/corpora/bbc-news.csv beside the repo")
+    return (f"BBC news corpus not found at {path} ({how}); set {BBC_CSV_SETTING}=/path/to/bbc-news.csv "
+            "(a CSV with category,text columns) or pass its path. Only `make eval` and `make bench` need it.")
 
 
 def bbc_articles(csv_path: Path, category: str | None = "entertainment") -> list[tuple[str, Article]]:
@@ -192,10 +207,11 @@ def run_eval(bbc_csv: Path | None = None, baseline: bool = True, show: bool = Fa
     from .app import AskCelebs
 
     bbc_csv = Path(bbc_csv) if bbc_csv else default_bbc_csv()
-    if not bbc_csv.exists():
+    missing = missing_bbc_csv(bbc_csv)
+    if missing:
         from .errors import InputError
 
-        raise InputError(str(bbc_csv), "BBC corpus not found; pass --bbc PATH or set ASKCELEBS_BBC_CSV")
+        raise InputError(str(bbc_csv), missing.replace(f" at {bbc_csv}", "").replace("pass its path", "pass --bbc PATH"))
     question_set = questions
     questions = eval_questions(question_set)
     with tempfile.TemporaryDirectory(prefix="askcelebs-eval-") as tmp:

@@ -21,7 +21,7 @@ from .articles import Article, expand_inputs, load
 from .chunking import Chunk, Span, make_chunks, split_sentences
 from .config import Settings
 from .embedding import Embedder
-from .errors import AskCelebsError, InputError
+from .errors import InputError, StoreError
 from .events import article_events
 from .index import ArticleWrite, SideIndex, Store
 from .index.people import detect_people
@@ -145,8 +145,8 @@ class Ingestor:
                         errors.append(AddResult(item.source, "error", detail=item.reason))
                     else:
                         paths.append(item)
-            except InputError as exc:
-                errors.append(AddResult(value, "error", detail=exc.reason))
+            except Exception as exc:  # one unreadable input (or folder) never sinks the others
+                errors.append(_error_result(value, exc, "listing"))
         return paths, errors
 
     def add_inputs(self, inputs: list[str], overrides: dict[str, Any], force: bool,
@@ -157,21 +157,29 @@ class Ingestor:
         for done, value in enumerate(inputs, 1):
             try:
                 article = load(value, self.settings, **overrides)
-            except AskCelebsError as exc:
-                results.append(AddResult(value, "error", detail=exc.reason if isinstance(exc, InputError) else str(exc)))
-            else:
                 results.append(self._classify(value, article, batch, force))
+            except StoreError:
+                raise  # the index itself, not this input: every input would fail the same way
+            except Exception as exc:  # a parser's unexpected exception is this input's error, not the batch's
+                results.append(_error_result(value, exc, "reading"))
             if progress:
                 progress("read", done, len(inputs))
-        self.write(batch, progress)
+        self.write(batch, progress, results)
         return results
 
     def add_articles(self, articles: list[tuple[str, Article]], force: bool,
                      progress: Progress | None = None) -> list[AddResult]:
         self.near.sync(self.side)
         batch: list[Prepared] = []
-        results = [self._classify(label, art, batch, force) for label, art in articles]
-        self.write(batch, progress)
+        results = []
+        for label, art in articles:
+            try:
+                results.append(self._classify(label, art, batch, force))
+            except StoreError:
+                raise
+            except Exception as exc:
+                results.append(_error_result(label, exc, "reading"))
+        self.write(batch, progress, results)
         return results
 
     def _classify(self, value: str, article: Article, batch: list[Prepared], force: bool) -> AddResult:
@@ -201,40 +209,84 @@ class Ingestor:
         self.near.add(aid, sh)
         return result
 
-    def write(self, batch: list[Prepared], progress: Progress | None = None) -> None:
-        """Embed and write in groups; each article becomes visible when its own record is written."""
-        total = sum(len(p.sentences) for p in batch)
-        done = written = 0
+    def write(self, batch: list[Prepared], progress: Progress | None = None,
+              results: list[AddResult] | None = None) -> None:
+        """Embed and write in groups; each article becomes visible when its own record is written. A group that
+        fails with anything but a StoreError is retried one article at a time, so only the article that fails
+        becomes an error (its row in `results` is replaced) and the others are written."""
+        count = _Count(sum(len(p.sentences) for p in batch), len(batch), progress)
         for group in _groups(batch):
-            texts = [p.article.text[s.start:s.end] for p in group for s in p.sentences]
+            try:
+                self._write_group(group, count)
+            except StoreError:
+                raise
+            except Exception:
+                if results is None:
+                    raise
+                log.debug("writing %d articles failed; retrying them one by one", len(group), exc_info=True)
+                for p in group:
+                    if self.side.articles.get(p.article.article_id) is not None:
+                        continue  # written before the group failed
+                    try:
+                        self._write_group([p], count)
+                    except StoreError:
+                        raise
+                    except Exception as exc:
+                        self.near.discard(p.article.article_id, p.article.text)
+                        results[results.index(p.result)] = _error_result(p.result.input, exc, "indexing")
 
-            def tick(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress("embed", done, total)
+    def _write_group(self, group: list[Prepared], count: "_Count") -> None:
+        texts = [p.article.text[s.start:s.end] for p in group for s in p.sentences]
+        emb = self.embedder.embed(texts, progress=count.embedded)
+        found = entities.extract_many([p.article.text for p in group])
+        offset = 0
+        items = []
+        for p, ents in zip(group, found):
+            people = entities.people(p.article.text, ents) if is_cased(p.article.text) else detect_people(p.article.text)
+            s_emb = emb[offset:offset + len(p.sentences)]
+            offset += len(p.sentences)
+            c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
+            items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
+                                      people=people, shingles=p.shingles, entities=entities.encode(ents),
+                                      events=article_events(p.article, p.sentences, [n for n, _ in people])))
+        for (rec, refs), p in zip(self.store.write_articles(items), group):
+            for old in p.supersedes:
+                old_rec = self.side.articles.get(old)
+                if old_rec is not None:
+                    self.near.discard(old, old_rec.text)
+            self.side.add(rec, refs, removed=p.supersedes)
+        count.written(len(group))
 
-            emb = self.embedder.embed(texts, progress=tick)
-            found = entities.extract_many([p.article.text for p in group])
-            offset = 0
-            items = []
-            for p, ents in zip(group, found):
-                people = entities.people(p.article.text, ents) if is_cased(p.article.text) else detect_people(p.article.text)
-                s_emb = emb[offset:offset + len(p.sentences)]
-                offset += len(p.sentences)
-                c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
-                items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
-                                          people=people, shingles=p.shingles, entities=entities.encode(ents),
-                                          events=article_events(p.article, p.sentences, [n for n, _ in people])))
-            for (rec, refs), p in zip(self.store.write_articles(items), group):
-                for old in p.supersedes:
-                    old_rec = self.side.articles.get(old)
-                    if old_rec is not None:
-                        self.near.discard(old, old_rec.text)
-                self.side.add(rec, refs, removed=p.supersedes)
-            written += len(group)
-            if progress:
-                progress("write", written, len(batch))
+
+@dataclass
+class _Count:
+    """Progress across the groups of one write (and their one-by-one retries)."""
+
+    sentences: int
+    articles: int
+    progress: Progress | None
+    done: int = 0
+    wrote: int = 0
+
+    def embedded(self, n: int) -> None:
+        self.done = min(self.sentences, self.done + n)
+        if self.progress:
+            self.progress("embed", self.done, self.sentences)
+
+    def written(self, n: int) -> None:
+        self.wrote = min(self.articles, self.wrote + n)
+        if self.progress:
+            self.progress("write", self.wrote, self.articles)
+
+
+def _error_result(value: str, exc: Exception, stage: str) -> AddResult:
+    """One input's failure as its `error` row: an InputError's reason as it is, anything else with its type (the
+    traceback goes to the debug log: ASKCELEBS_DEBUG=1 or --debug shows it)."""
+    if isinstance(exc, InputError):
+        return AddResult(value, "error", detail=exc.reason)
+    log.debug("%s failed while %s", value, stage, exc_info=exc)
+    detail = f"failed while {stage} ({type(exc).__name__}: {exc})" if str(exc) else f"failed while {stage} ({type(exc).__name__})"
+    return AddResult(value, "error", detail=detail)
 
 
 def _groups(batch: list[Prepared]) -> Iterable[list[Prepared]]:

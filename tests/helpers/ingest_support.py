@@ -6,7 +6,6 @@ the installed `askcelebs` console script run as a subprocess.
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -185,30 +184,3 @@ class LocalServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-# --- BBC corpus -----------------------------------------------------------------------------------------------
-
-
-def bbc_articles(csv_path: Path, category: str = "entertainment", n: int = 40) -> list[str]:
-    """The first n distinct texts of one category (the CSV has some exact repeats)."""
-    seen, out = set(), []
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            text = row["text"].strip()
-            if row["category"] == category and text not in seen:
-                seen.add(text)
-                out.append(text)
-                if len(out) == n:
-                    break
-    return out
-
-
-def write_bbc_folder(folder: Path, texts: list[str]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, text in enumerate(texts):
-        p = folder / f"bbc_{i:03d}.txt"
-        p.write_text(text + "\n", "utf-8")
-        paths.append(p)
-    return paths
