@@ -22,9 +22,9 @@ import pytest
 from askcelebs import AskCelebs
 from askcelebs.errors import DiskFullError
 from askcelebs.generations import existing, orphan_dirs
-from tests.conftest import BBC_CSV, SEED
-from tests.helpers.ingest_support import (ASKCELEBS, PAIR_QUESTION, PAIR_TEXT, assert_no_traceback, bbc_articles,
-                                          env, run_cli, write_bbc_folder)
+from tests.conftest import SEED
+from tests.helpers.corpus import news_texts, write_news_folder
+from tests.helpers.ingest_support import ASKCELEBS, PAIR_QUESTION, PAIR_TEXT, assert_no_traceback, env, run_cli
 
 PAIR_TITLE = "Vantree and Holloway"
 
@@ -72,10 +72,10 @@ def _only_current_generation(bot: AskCelebs) -> None:
 
 @pytest.mark.slow
 def test_rebuild_killed_at_random_moments_then_add_then_resume_loses_nothing(tmp_path, embedder):
-    texts = bbc_articles(BBC_CSV, n=24)
+    texts = news_texts(n=24)
     folder = tmp_path / "bbc"
-    files = write_bbc_folder(folder, texts[:16])
-    extra = write_bbc_folder(tmp_path / "later", texts[16:])  # added one by one between the kills
+    files = write_news_folder(folder, texts[:16])
+    extra = write_news_folder(tmp_path / "later", texts[16:])  # added one by one between the kills
     store = tmp_path / "store"
     assert run_cli(store, "add", str(folder)).returncode == 0
 
@@ -272,7 +272,7 @@ def _seeded_store(tmp_path: Path, embedder, n: int = 8) -> tuple[Path, list[str]
     bot.add_text(PAIR_TEXT, PAIR_TITLE, url="https://example.com/vh", published="2021-06-14")
     if n > 2:
         folder = tmp_path / "bbc"
-        write_bbc_folder(folder, bbc_articles(BBC_CSV, n=n - 2))
+        write_news_folder(folder, news_texts(n=n - 2))
         bot.add(str(folder))
     ids = sorted(a.article_id for a in bot.articles())
     assert len(ids) == n
@@ -409,7 +409,7 @@ def test_a_full_disk_is_said_plainly_and_loses_nothing(small_disk, embedder, tmp
     bot = AskCelebs(store=store, embedder=embedder)
     assert bot.add(str(SEED))[0].status == "added"
     big = tmp_path / "big.txt"
-    big.write_text(PAIR_TEXT + "\n\n" + "\n\n".join(bbc_articles(BBC_CSV, n=30)), "utf-8")
+    big.write_text(PAIR_TEXT + "\n\n" + "\n\n".join(news_texts(n=30)), "utf-8")
     filler = _fill(small_disk, leave=3 * 2**20)
 
     with pytest.raises(DiskFullError, match=f"disk full at {store.resolve()}"):
