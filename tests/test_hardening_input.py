@@ -217,7 +217,7 @@ def test_bad_metadata_and_an_encrypted_pdf_do_not_abort_the_batch(seeded, tmp_pa
     good = tmp_path / "good.md"
     good.write_text("---\ntitle: Vantree and Holloway\nurl: https://example.com/vh\npublished: 2021-06-14\n---\n"
                     + PAIR_TEXT)
-    bad = [HOSTILE / n for n in ("published-month-13.md", "url-mapping.md", "url-number.md", "encrypted-aes256.pdf")]
+    bad = [HOSTILE / n for n in ("published-month-13.md", "url-mapping.md", "url-number.md", "password-aes128.pdf")]
     results = bot.add(*bad, good)
     assert [r.status for r in results] == ["error"] * 4 + ["added"]
     listed = {a.title: a for a in bot.articles()}
@@ -225,9 +225,11 @@ def test_bad_metadata_and_an_encrypted_pdf_do_not_abort_the_batch(seeded, tmp_pa
     assert all(a.url is None or a.url.startswith("https://") for a in listed.values())
 
 
-@pytest.mark.parametrize("name", ["encrypted-aes256.pdf", "password-aes128.pdf"])
-def test_an_encrypted_pdf_is_refused_with_a_named_reason(seeded, name):
+def test_a_password_protected_pdf_is_refused_with_a_named_reason(seeded):
+    """(encrypted-aes256.pdf has no user password: any viewer opens it, and so does askcelebs, with pypdf[crypto];
+    tests/test_batch_errors.py reads one.)"""
     bot, baseline = seeded
+    name = "password-aes128.pdf"
     r, = bot.add(HOSTILE / name)
     assert r.status == "error" and "is an encrypted (password-protected) PDF" in r.detail and name in str(r)
     baseline.check()
