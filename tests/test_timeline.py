@@ -114,3 +114,19 @@ def test_cli_timeline_and_people_as_json(lind_bot, tmp_path):
         any(sorted(p["people"]) == ["Jules Arden", "Mara Lind"] and p["state"] == "friends" for p in people)
     text = cli("timeline", "Mara Lind", "Jules Arden")
     assert "Now: as of 2024-02-01: friends" in text
+
+
+def test_timeline_eval_scores_events_states_and_dates_against_gold(lind_bot, tmp_path):
+    from askcelebs.timeline_eval import evaluate
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "pair": ["Mara Lind", "Jules Arden"], "final_state": "friends", "as_of": "2024-02-01",
+        "events": [{"kind": "met", "date": "2016", "expect": "The pair met in 2016 at a songwriting camp"},
+                   {"kind": "reconciled", "date": "2023-08-26",  # "on Saturday", published Fri 1 Sep
+                    "expect": "have reconciled and performed together"},
+                   {"kind": "married", "date": None, "expect": "no such sentence"}]}) + "\n")
+    report = evaluate(lind_bot, gold)
+    assert report["event_recall"] == pytest.approx(2 / 3)
+    assert report["final_state_accuracy"] == 1.0 and report["date_accuracy"] == 1.0
+    assert 0 < report["event_precision"] < 1  # the timeline tells more than this gold lists

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import timeline_eval
 from .articles import Article, load
 from .config import Settings
 
@@ -183,6 +184,8 @@ def run(name: str, baseline: bool = True, show: bool = False) -> dict[str, Any]:
             "corpus": {"articles": len(bot.articles()), "questions": len(qs), "set": name},
             "askcelebs": summary(rows, texts) | {"build_seconds": build},
         }
+        gold = folder() / ("timeline_blind.jsonl" if name == BLIND else "timeline_dev.jsonl")
+        report["timelines"] = timeline_eval.evaluate(bot, gold, per_pair=False)
         if name != BLIND:
             report["by_kind"] = by_kind(rows, texts)
             report["failures"] = [r["id"] for r in rows if not _ok(r)]
@@ -227,6 +230,8 @@ def format_report(report: dict[str, Any]) -> str:
                  f"{b.get('build_seconds', float('nan')) if ok_b else float('nan'):>18.1f}")
     if b and not ok_b:
         lines.append(f"plain LangChain: {b['error']}")
+    if report.get("timelines"):
+        lines += ["", timeline_eval.format_report(c["set"], report["timelines"])]
     if report.get("by_kind"):
         lines += ["", "per kind (askcelebs): n, quote-hit, verdict right, short right, abstained"]
     for kind, s in report.get("by_kind", {}).items():
