@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SEED
-from tests.ui_helpers import (CHROMIUM, CHROMIUM_ARGS, Watch, ask, card_quotes, card_titles, close_reader, free_port,
+from tests.ui_helpers import browser  # noqa: F401 (a fixture: headless Chromium per module)
+from tests.ui_helpers import (Watch, ask, card_quotes, card_titles, close_reader, free_port,
                               library_item, open_app, open_in_article, pixel_server, screenshot, tab, upload,
                               wait_results)
 
@@ -53,16 +54,6 @@ Nova Quill and Basil Crane share a running joke ${{window.__pwned=4}} {{{{constr
 
 
 # --- fixtures -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -10,21 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SEED
-from tests.ui_helpers import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Watch, ask, card_quotes, close_reader, free_port,
+from tests.ui_helpers import browser  # noqa: F401 (a fixture: headless Chromium per module)
+from tests.ui_helpers import (TIMEOUT_MS, Watch, ask, card_quotes, close_reader, free_port,
                               open_app, open_in_article, run_axe, screenshot, tab)
 from tests.test_ui import EVALSET, LEGEND_WEST
 
 STILL = "Are John Legend and Kanye West still friends?"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,18 +13,9 @@ import pytest
 
 from tests.conftest import SEED
 from tests.test_ui import FICTIONAL
-from tests.ui_helpers import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Watch, ask, card_titles, free_port, library_item,
+from tests.ui_helpers import browser  # noqa: F401 (a fixture: headless Chromium per module)
+from tests.ui_helpers import (TIMEOUT_MS, Watch, ask, card_titles, free_port, library_item,
                               open_app, screenshot, tab, upload, wait_results)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

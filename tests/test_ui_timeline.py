@@ -8,20 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Watch, ask, free_port, open_app, run_axe, screenshot
+from tests.ui_helpers import browser  # noqa: F401 (a fixture: headless Chromium per module)
+from tests.ui_helpers import TIMEOUT_MS, Watch, ask, free_port, open_app, run_axe, screenshot
 from tests.ui_helpers import tab
 
 DATA = Path(__file__).parent / "data" / "timeline"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
