@@ -89,16 +89,20 @@ def test_an_answer_about_a_pair_opens_its_timeline_beside_the_citations(browser,
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_people_tab_and_timeline_are_axe_clean(browser, served, scheme):
+@pytest.mark.parametrize("width,height", [(1400, 900), (390, 844)])
+def test_people_tab_and_timeline_are_axe_clean(browser, served, scheme, width, height):
     _, url = served
-    pg = _page(browser, url, scheme=scheme)
+    pg = _page(browser, url, scheme=scheme, width=width, height=height)
     try:
         tab(pg, "People")
         pg.locator("#ac-people-map a.ac-edge line.ac-edge-hit").first.click()
-        pg.locator("#ac-people-panel .ac-timeline").wait_for()
+        panel = pg.locator("#ac-people-panel .ac-timeline")
+        panel.wait_for()
         found = run_axe(pg)
-        screenshot(pg, f"ui-timeline-{scheme}-1400.png")
+        screenshot(pg, f"ui-timeline-{scheme}-{width}.png")
         assert found == []
+        box = panel.bounding_box()
+        assert box and box["width"] <= width  # the timeline fits the screen on a phone
     finally:
         pg.context.close()
 

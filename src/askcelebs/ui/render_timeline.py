@@ -104,7 +104,7 @@ def render_map(rels: list[Relationship], max_pairs: int = 40) -> str:
     for r in rels:
         g.add_edge(*r.people, rel=r)
     pos = nx.spring_layout(g, seed=7, k=1.6 / math.sqrt(max(1, g.number_of_nodes())))
-    xy = {n: (40 + (p[0] + 1) / 2 * (_W - 80), 30 + (p[1] + 1) / 2 * (_H - 60)) for n, p in pos.items()}
+    xy = {n: (110 + (p[0] + 1) / 2 * (_W - 220), 40 + (p[1] + 1) / 2 * (_H - 80)) for n, p in pos.items()}  # room for names
     top = max(r.articles for r in rels)
     edges, nodes = [], []
     for a, b, data in g.edges(data=True):

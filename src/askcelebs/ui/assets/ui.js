@@ -59,6 +59,9 @@
       Array.from(document.querySelectorAll('#ac-tabs button[role=tab]')).find((t) => t.textContent.trim() === 'People')?.click();
       const target = m[2] !== undefined ? `pair:${m[1]}|${m[2]}` : `person:${m[1]}`;
       if (setValue('ac-people-target', target)) press('ac-people-btn');
+      if (window.innerWidth < 700) {  // on a phone the panel is under the map: bring it into view
+        setTimeout(() => document.querySelector('#ac-people-panel')?.scrollIntoView({behavior: 'smooth'}), 700);
+      }
       return;
     }
     if (el.classList.contains('ac-view')) {
