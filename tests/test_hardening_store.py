@@ -157,8 +157,8 @@ def test_a_rebuild_refused_midway_leaves_the_current_index_in_use(make_bot, monk
     before = {a.article_id for a in bot.articles()}
     real = ingest.Ingestor.write
 
-    def fail_after_first(self, batch, progress=None):
-        real(self, batch[:1], progress)
+    def fail_after_first(self, batch, progress=None, results=None):
+        real(self, batch[:1], progress, results)
         raise OSError("simulated crash in the middle of the rebuild")
 
     monkeypatch.setattr(ingest.Ingestor, "write", fail_after_first)
