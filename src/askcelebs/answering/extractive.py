@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import entities, reader
 from ..config import AnswerSettings
 from ..entities import did_you_mean
 from ..index import Store, StoredArticle, stem, tokenize
@@ -62,7 +63,8 @@ class Candidate:
 def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSettings,
            known_people: list[Name]) -> Answer:
     names = retrieval.people.names
-    base = Answer(text="", question=question, people=[n.text for n in names])
+    asked = reader.analyse(question)
+    base = Answer(text="", question=question, people=[n.text for n in names], answer_type=asked.answer_type)
     if not retrieval.people.ok or not retrieval.passages:
         return abstain(base, retrieval.people, known_people)
     spans = _sentences(retrieval, store)
@@ -76,12 +78,62 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
             return abstain(base, retrieval.people, known_people, relations)
     if not cands or cands[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
+    span = None
+    if asked.wants_span:
+        hit = _typed_span(asked, question, cands, names, settings)
+        if hit is None and asked.answer_type != "title":
+            return abstain_type(base, asked, question, retrieval.people)
+        if hit is not None:
+            cand, span = hit
+            cands = [cand] + [c for c in cands if c is not cand]  # the sentence holding the answer leads
     chosen = _choose(cands, settings)
     if retrieval.present_tense:
         chosen = _with_newest(chosen, cands, settings)
     taken = {(c.article.article_id, c.index) for c in chosen}
     quotes = [_widen(c, spans, settings.max_quote_chars, taken) for c in chosen]
-    return compose(base, quotes, retrieval.present_tense)
+    return reader.finish(compose(base, quotes, retrieval.present_tense), asked, question, span)
+
+
+# words every question has that say nothing about what it asks
+_GENERIC = frozenset("get got go went make made take took first ever together long many much big way happen "
+                     "happened one other two name call".split())
+
+
+def _typed_span(asked, question: str, cands: list[Candidate], names: list[Name], settings: AnswerSettings):
+    """The best-scoring sentence that holds an answer of the asked type, on the question's topic: the top sentence,
+    or one sharing a word of the question (or stating its relation)."""
+    name_words = {w for n in names for w in n.words}
+    terms = {t for t in tokenize(question) if t not in {stem(w) for w in name_words} and t not in _GENERIC}
+    relations = asked_relations(question)
+    best = cands[0].score
+    for i, c in enumerate(cands):
+        if c.score < max(settings.min_sentence_score, best - settings.quote_margin - 0.15):
+            break
+        text = c.text
+        toks = tokenize(text)
+        on_topic = i == 0 or any(_same_word(t, w) for t in terms for w in toks) or any(states(r, text) for r in relations)
+        if not on_topic:
+            continue
+        low = text.lower()
+        positions = [c.start + m.start() for t in terms for m in re.finditer(re.escape(t[:5]), low)]
+        found = reader.find(asked, question, c.article.text, entities.of(c.article), c.start, c.end, name_words,
+                            positions)
+        if found is not None:
+            return c, (c.article.article_id, found.start, found.end)
+    return None
+
+
+_ASKED_WORD = {"person": "who", "date": "when", "place": "where", "number": "how many or how much", "title": "which title"}
+
+
+def abstain_type(base: Answer, asked, question: str, people: PeopleCheck) -> Answer:
+    """The articles cover the people, but no sentence about them holds the kind of answer asked for."""
+    base.abstained = True
+    base.citations = []
+    who = _join([n.text for n in people.names], "and") if people.names else "this"
+    base.text = (f"The indexed articles don't say. They cover {who}, but don't say "
+                 f"{_ASKED_WORD.get(asked.answer_type, 'that')}.")
+    return base
 
 
 def _sentences(retrieval: Retrieval, store: Store) -> dict[tuple[str, int], tuple[int, int, np.ndarray]]:
@@ -163,8 +215,8 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
             seen.add(key)
             start, end, emb = spans[key]
             text = art.text[start:end]
-            if _is_heading(art.text, start, end, text):
-                continue  # headlines, subheadings and captions restate topics; they are not evidence
+            if _is_heading(art.text, start, end, text) or reader.not_evidence(art.text, start, end, art.title):
+                continue  # headlines, captions, credits, interviewers' questions, boilerplate: not statements
             name_frac = 0.0
             if names:
                 hits = sum(passage_mentions(n, text, has_name[n.text], cased) for n in names)
