@@ -91,7 +91,9 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
         chosen = _with_newest(chosen, cands, settings)
     taken = {(c.article.article_id, c.index) for c in chosen}
     quotes = [_widen(c, spans, settings.max_quote_chars, taken) for c in chosen]
-    return reader.finish(compose(base, quotes, retrieval.present_tense), asked, question, span)
+    top = (quotes[0][0].article_id, quotes[0][1])
+    return reader.finish(compose(base, quotes, retrieval.present_tense), asked, question, span,
+                         top=None if retrieval.present_tense else top)
 
 
 # words every question has that say nothing about what it asks
@@ -105,17 +107,21 @@ def _typed_span(asked, question: str, cands: list[Candidate], names: list[Name],
     name_words = {w for n in names for w in n.words}
     terms = {t for t in tokenize(question) if t not in {stem(w) for w in name_words} and t not in _GENERIC}
     relations = asked_relations(question)
+    # "Where did they get married?": the relation is the topic; "Who designed the wedding dress?": the dress is
+    own = {t for t in terms if not any(r.asked.search(t) for r in relations)}
     best = cands[0].score
-    for i, c in enumerate(cands):
+    for c in cands:
         if c.score < max(settings.min_sentence_score, best - settings.quote_margin - 0.15):
             break
         text = c.text
         toks = tokenize(text)
-        on_topic = i == 0 or any(_same_word(t, w) for t in terms for w in toks) or any(states(r, text) for r in relations)
-        if not on_topic:
-            continue
+        stated = [m for r in relations for m in r.stated.finditer(text)]
+        shared = [w for w in toks if any(_same_word(t, w) for t in own)]
+        if own and not shared or not own and relations and not stated:
+            continue  # not about what was asked
         low = text.lower()
-        positions = [c.start + m.start() for t in terms for m in re.finditer(re.escape(t[:5]), low)]
+        positions = [c.start + m.start() for w in shared for m in re.finditer(re.escape(w[:5]), low)]
+        positions += [c.start + m.start() for m in stated]
         found = reader.find(asked, question, c.article.text, entities.of(c.article), c.start, c.end, name_words,
                             positions)
         if found is not None:

@@ -66,15 +66,25 @@ def _tail(answer: Answer, skip: set[int], newest: dt.date | None) -> str:
     return (" " + "; ".join(parts) + ".") if parts else ""
 
 
-def finish(answer: Answer, asked: Asked, question: str, span: tuple[str, int, int] | None = None) -> Answer:
-    """Fill verdict / short_answer / answer_type from the cited quotes and write the answer line first."""
+def finish(answer: Answer, asked: Asked, question: str, span: tuple[str, int, int] | None = None,
+           top: tuple[str, int] | None = None) -> Answer:
+    """Fill verdict / short_answer / answer_type from the cited quotes and write the answer line first.
+
+    `top` (article id, start) names the best-matching quote: a question about one event ("Was X at the show?")
+    is read from it, while a question about the present is read from the newest quotes."""
     answer.answer_type = asked.answer_type
     if answer.abstained or not answer.citations:
         return answer
     dated = [c.published for c in answer.citations if c.published]
     newest = answer.as_of if answer.as_of and len(set(dated)) >= 1 else None
     if asked.answer_type == "verdict":
-        v = decide(question, [(c.quote, c.published, c.article_id) for c in answer.citations])
+        order = list(range(len(answer.citations)))
+        if top is not None:
+            first = next((i for i, c in enumerate(answer.citations) if (c.article_id, c.start) == top), 0)
+            order = [first] + [i for i in order if i != first]
+        got = decide(question, [(answer.citations[i].quote, None if top else answer.citations[i].published,
+                                 answer.citations[i].article_id) for i in order])
+        v = Verdict(got.verdict, order[got.lead], [order[i] for i in got.disagree], got.why)
         answer.verdict = v.verdict
         lead = answer.citations[v.lead]
         cue = stance(question, lead.quote).cue

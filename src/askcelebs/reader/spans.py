@@ -22,6 +22,10 @@ class Found:
     label: str
 
 
+def _is_duration(s: str) -> bool:
+    return bool(_DURATION.search(s)) and not re.search(r"\b(?:1[89]|20)\d\d\b", s)
+
+
 def _labels(asked: Asked, question: str) -> tuple[str, ...]:
     labels = ANSWER_LABELS.get(asked.answer_type, ())
     if asked.answer_type == "number" and (asked.how_long or _UNIT_ASKED.search(question)):
@@ -46,8 +50,11 @@ def find(asked: Asked, question: str, text: str, entities: list[Entity], start: 
         s = text[e.start:e.end]
         if e.label in ("DATE", "TIME") and asked.answer_type == "number" and not _DURATION.search(s):
             continue
-        if asked.answer_type == "date" and re.fullmatch(r"\d{1,2}", s.strip()):
-            continue  # an age ("Quint, 32,") is not a date
+        if asked.answer_type == "date" and (re.fullmatch(r"\d{1,2}", s.strip()) or _is_duration(s)):
+            continue  # an age ("Quint, 32,") or a duration ("18 months") is not a date
+        if e.label == "CARDINAL" and (re.match(r"\s*of\b", text[e.end:e.end + 4]) or
+                                      re.search(r"\bthe\s+$", text[max(0, e.start - 5):e.start])):
+            continue  # "one of music's feuds", "the two": not a count
         if e.label == "PERSON" or asked.answer_type in ("person", "title"):
             if _is_question_name(s, name_words):
                 continue
@@ -58,7 +65,10 @@ def find(asked: Asked, question: str, text: str, entities: list[Entity], start: 
         return None
     if asked.answer_type == "place":
         spans = _merge_places(text, spans)
-    best = min(spans, key=lambda e: (min((abs(e.start - p) for p in term_positions), default=0), e.start))
+    # "proposed ... in Lisbon", "fell out publicly in July 2020": a place or date follows the words it answers for
+    after = 3 if asked.answer_type in ("place", "date") else 1
+    best = min(spans, key=lambda e: (min(((e.start - p) if e.start >= p else (p - e.start) * after
+                                          for p in term_positions), default=0), e.start))
     return Found(best.start, best.end, best.label)
 
 

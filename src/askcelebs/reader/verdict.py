@@ -14,7 +14,7 @@ from dataclasses import dataclass
 _DENIAL = re.compile(r"\b(?:false|never true|not true|untrue|denied|denies|deny|denying|nonsense|rubbish|"
                      r"nothing to (?:it|that|them)|no truth|(?:are|were|been|is|was) (?:absolutely |totally )?fine|"
                      r"dismissed|played down|plays down|laughed off|shut down)\b", re.I)
-_HEDGE = re.compile(r"\b(?:rumou?rs?|rumou?red|reportedly|allegedly|speculat\w*|unconfirmed|would not be drawn|"
+_HEDGE = re.compile(r"\b(?:rumou?rs?|rumou?red|gossip|claimed|claims|speculat\w*|unconfirmed|would not be drawn|"
                     r"wouldn't be drawn|declined to (?:comment|say|confirm)|refused to (?:comment|say|confirm)|"
                     r"anyone's guess|anyone’s guess|remains to be seen|(?:has|have) (?:not|yet to) confirm\w*|"
                     r"neither [\w ]{0,30}(?:has|have) confirmed|difficult to reconcile|no plans to announce|"
@@ -79,6 +79,6 @@ def decide(question: str, quotes: list[tuple[str, object, str]]) -> Verdict:
         d = next(i for i in others if stances[i].why == "denial")
         return Verdict(stances[d].verdict, d, [], "denial")
     elsewhere = [i for i in others if arts[i] != arts[lead]]
-    if elsewhere and first.why != "denial":
+    if elsewhere and first.why != "denial" and newest is not None:
         return Verdict("unclear", lead, elsewhere, "disagree")
     return Verdict(first.verdict, lead, [], first.why)
