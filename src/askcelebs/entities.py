@@ -133,7 +133,7 @@ def people(text: str, entities: Sequence[Entity]) -> list[tuple[Name, int]]:
     person_words = {x for w in spans for x in w}
     names: dict[tuple[str, ...], Name] = {w: Name(w) for w in spans if len(w) > 1}
     for n in people_in_article(masked):
-        if n.words not in names and n.surname in person_words:
+        if n.words not in names and (n.surname in person_words or _paired(n.words, list(names), masked)):
             names[n.words] = n
     surnames = {w[-1] for w in names}
     for w in [w for w in names if _not_a_person(w, masked, surnames)]:
@@ -160,6 +160,16 @@ def _not_a_person(words: tuple[str, ...], text: str, surnames: set[str]) -> bool
     for m in re.finditer(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", text, re.I):
         before = text[max(0, m.start() - 40):m.start()]
         if re.search(r"\bthe\s+$", before, re.I) or _WORK_BEFORE.search(before):
+            return True
+    return False
+
+
+def _paired(words: tuple[str, ...], persons: list[tuple[str, ...]], text: str) -> bool:
+    """"Marlow Fenn and Odile Strand": a name joined by "and" to a person is a person too."""
+    me = r"\s+".join(map(re.escape, words))
+    for other in persons:
+        them = r"\s+".join(map(re.escape, other))
+        if re.search(rf"(?<!\w)(?:{me}\s+(?:and|&)\s+{them}|{them}\s+(?:and|&)\s+{me})(?!\w)", text, re.I):
             return True
     return False
 

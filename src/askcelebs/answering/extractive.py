@@ -17,7 +17,7 @@ from .. import entities, reader
 from ..config import AnswerSettings
 from ..entities import did_you_mean
 from ..index import Store, StoredArticle, stem, tokenize
-from ..people import Name, article_mentions, is_cased, passage_mentions
+from ..people import Name, article_mentions, is_cased, name_pattern, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
 from .relations import Relation, asked_relations, states
 from .types import Answer, Citation
@@ -79,8 +79,8 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
     if not cands or cands[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
     span = None
-    if asked.wants_span:
-        hit = _typed_span(asked, question, cands, names, settings)
+    if asked.wants_span and is_cased(cands[0].article.text):  # lower-cased text has no entities to type by
+        hit = _typed_span(asked, question, cands, names, settings, known_people)
         if hit is None and asked.answer_type != "title":
             return abstain_type(base, asked, question, retrieval.people)
         if hit is not None:
@@ -101,7 +101,8 @@ _GENERIC = frozenset("get got go went make made take took first ever together lo
                      "happened one other two name call".split())
 
 
-def _typed_span(asked, question: str, cands: list[Candidate], names: list[Name], settings: AnswerSettings):
+def _typed_span(asked, question: str, cands: list[Candidate], names: list[Name], settings: AnswerSettings,
+                known: list[Name] = ()):
     """The best-scoring sentence that holds an answer of the asked type, on the question's topic: the top sentence,
     or one sharing a word of the question (or stating its relation)."""
     name_words = {w for n in names for w in n.words}
@@ -122,8 +123,11 @@ def _typed_span(asked, question: str, cands: list[Candidate], names: list[Name],
         low = text.lower()
         positions = [c.start + m.start() for w in shared for m in re.finditer(re.escape(w[:5]), low)]
         positions += [c.start + m.start() for m in stated]
-        found = reader.find(asked, question, c.article.text, entities.of(c.article), c.start, c.end, name_words,
-                            positions)
+        ents = entities.of(c.article)
+        if asked.answer_type == "person":  # NER misses invented names it tags elsewhere: the known people count too
+            ents = ents + [entities.Entity("PERSON", c.start + m.start(), c.start + m.end()) for k in known
+                           for m in name_pattern(k).finditer(text)]
+        found = reader.find(asked, question, c.article.text, ents, c.start, c.end, name_words, positions)
         if found is not None:
             return c, (c.article.article_id, found.start, found.end)
     return None

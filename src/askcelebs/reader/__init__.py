@@ -78,7 +78,11 @@ def finish(answer: Answer, asked: Asked, question: str, span: tuple[str, int, in
     dated = [c.published for c in answer.citations if c.published]
     newest = answer.as_of if answer.as_of and len(set(dated)) >= 1 else None
     if asked.answer_type == "verdict":
-        order = list(range(len(answer.citations)))
+        # within a date, the quote naming more of the people asked about leads ("X is now working with Y" is about Y)
+        named = [sum(bool(re.search(rf"(?<!\w){re.escape(p.split()[-1])}(?!\w)", c.quote, re.I)) for p in answer.people)
+                 for c in answer.citations]
+        order = sorted(range(len(answer.citations)),
+                       key=lambda i: (-(answer.citations[i].published or dt.date.min).toordinal(), -named[i], i))
         if top is not None:
             first = next((i for i, c in enumerate(answer.citations) if (c.article_id, c.start) == top), 0)
             order = [first] + [i for i in order if i != first]

@@ -34,7 +34,7 @@ def _labels(asked: Asked, question: str) -> tuple[str, ...]:
 
 
 def _is_question_name(span: str, name_words: set[str]) -> bool:
-    words = {w.lower().strip(".,'’s") for w in re.findall(r"[\w'’.-]+", span)}
+    words = {re.sub(r"['’]s?$", "", w.lower()).strip(".,") for w in re.findall(r"[\w'’.-]+", span)}
     return bool(words) and words <= name_words | {"the", "and", "'s", "s"} or bool(words & name_words) and \
         len(words - name_words) == 0
 
