@@ -44,7 +44,9 @@ def line_kinds(text: str, title: str = "") -> tuple[tuple[int, int, str], ...]:
                 kind = "credit"
             elif _INTERVIEWER.match(line) and not _SPEAKER.match(line):
                 kind = "interviewer"
-            elif _HEADLINE.match(line) or (norm_title and _squash(line) == norm_title):
+            elif _HEADLINE.match(line) or (norm_title and _squash(line) == norm_title
+                                           and not re.search(r"[.!?…]\s*$", line)):
+                # a title made from the first sentence (pdf, pasted text) is still that sentence
                 kind = "headline"
             elif _BOILERPLATE.search(line) and len(line) < 300:
                 kind = "boilerplate"
