@@ -79,9 +79,11 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
     if not cands or cands[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
     span = None
-    if asked.wants_span and is_cased(cands[0].article.text):  # lower-cased text has no entities to type by
+    if asked.wants_span:
         hit = _typed_span(asked, question, cands, names, settings, known_people)
-        if hit is None and asked.answer_type != "title":
+        # lower-cased text has no entities to type by: a sentence from it may hold the answer unseen
+        near = [c for c in cands if c.score >= cands[0].score - settings.quote_margin]
+        if hit is None and asked.answer_type != "title" and all(is_cased(c.article.text) for c in near):
             return abstain_type(base, asked, question, retrieval.people)
         if hit is not None:
             cand, span = hit
