@@ -124,3 +124,8 @@ def test_a_hedged_newest_report_is_unclear(bot):
          "2024-01-01")
     answer = bot.ask("Are Marlow Fenn and Odile Strand still friends?")
     assert answer.verdict == "unclear" and "hedged" in answer.text
+
+
+def test_flagship_still_friends_gets_a_yes(seeded_bot):
+    friends = seeded_bot.ask("Are John Legend and Kanye West still friends?")
+    assert friends.verdict == "yes"  # "Not only do the two admire each other's work" is no negation

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..entities import ANSWER_LABELS, Entity, within
+from ..people import _NOT_PERSON
 from .question import Asked
 
 _DURATION = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|"
@@ -55,6 +56,8 @@ def find(asked: Asked, question: str, text: str, entities: list[Entity], start: 
         if e.label == "CARDINAL" and (re.match(r"\s*of\b", text[e.end:e.end + 4]) or
                                       re.search(r"\bthe\s+$", text[max(0, e.start - 5):e.start])):
             continue  # "one of music's feuds", "the two": not a count
+        if e.label == "PERSON" and set(re.findall(r"\w+", s.lower())) & _NOT_PERSON:
+            continue  # NER's PERSON on "Vogue", "Twitter": an outlet or a platform
         if e.label == "PERSON" or asked.answer_type in ("person", "title"):
             if _is_question_name(s, name_words):
                 continue

@@ -22,7 +22,7 @@ _HEDGE = re.compile(r"\b(?:rumou?rs?|rumou?red|gossip|claimed|claims|speculat\w*
 _CONFLICT = re.compile(r"\b(?:fell out|fallen out|falling[- ]out|feud\w*|rift|row|spat|clash\w*|no longer|split|"
                        r"broke up|break[- ]up|ended|end (?:our|their)|cut (?:her|him) from|haven['’]t spoken|"
                        r"hasn['’]t spoken|not (?:on )?speaking|not really speaking|unfollow\w*)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|never|no|none|without|alone|separately|missing|absent|stopped short|neither|nor)"
+_NEGATION = re.compile(r"\b(?:not(?! only\b)|never|no|none|without|alone|separately|missing|absent|stopped short|neither|nor)"
                        r"\b|n['’]t\b", re.I)
 _ASKS_CONFLICT = re.compile(r"\b(?:fall(?:en)? out|fell out|falling[- ]out|feud|rift|fight|fought|argu\w*|clash|"
                             r"split|break up|broke up|sign of)\b", re.I)
