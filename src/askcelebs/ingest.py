@@ -1,6 +1,7 @@
 """Adding articles: decide what each input is (new, unchanged, replacement, duplicate), embed, write.
 
-Work is batched across articles (one embedding pass and one write per collection for a group of articles),
+Work is batched across articles (one embedding pass, one NER pass and one write per collection for a group of
+articles),
 and nothing is embedded twice: sentences are embedded once, and chunk and article vectors are the normalised
 means of their sentences' and chunks' vectors.
 """
@@ -15,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from . import entities
 from .articles import Article, expand_inputs, load
 from .chunking import Chunk, Span, make_chunks, split_sentences
 from .config import Settings
@@ -22,6 +24,8 @@ from .embedding import Embedder
 from .errors import AskCelebsError, InputError
 from .events import article_events
 from .index import ArticleWrite, SideIndex, Store
+from .index.people import detect_people
+from .people import is_cased
 
 log = logging.getLogger(__name__)
 
@@ -211,14 +215,17 @@ class Ingestor:
                     progress("embed", done, total)
 
             emb = self.embedder.embed(texts, progress=tick)
+            found = entities.extract_many([p.article.text for p in group])
             offset = 0
             items = []
-            for p in group:
+            for p, ents in zip(group, found):
+                people = entities.people(p.article.text, ents) if is_cased(p.article.text) else detect_people(p.article.text)
                 s_emb = emb[offset:offset + len(p.sentences)]
                 offset += len(p.sentences)
                 c_emb = np.stack([_mean(s_emb[c.first_sentence:c.last_sentence]) for c in p.chunks])
                 items.append(ArticleWrite(p.article, p.sentences, p.chunks, s_emb, c_emb, _mean(c_emb), p.supersedes,
-                                          shingles=p.shingles, events=article_events(p.article, p.sentences)))
+                                          people=people, shingles=p.shingles, entities=entities.encode(ents),
+                                          events=article_events(p.article, p.sentences, [n for n, _ in people])))
             for (rec, refs), p in zip(self.store.write_articles(items), group):
                 for old in p.supersedes:
                     old_rec = self.side.articles.get(old)

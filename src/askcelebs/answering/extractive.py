@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import entities, reader
 from ..config import AnswerSettings
+from ..entities import did_you_mean
 from ..index import Store, StoredArticle, stem, tokenize
-from ..people import Name, article_mentions, is_cased, passage_mentions
+from ..people import Name, article_mentions, is_cased, name_pattern, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
 from .relations import Relation, asked_relations, states
 from .types import Answer, Citation
@@ -61,7 +63,8 @@ class Candidate:
 def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSettings,
            known_people: list[Name]) -> Answer:
     names = retrieval.people.names
-    base = Answer(text="", question=question, people=[n.text for n in names])
+    asked = reader.analyse(question)
+    base = Answer(text="", question=question, people=[n.text for n in names], answer_type=asked.answer_type)
     if not retrieval.people.ok or not retrieval.passages:
         return abstain(base, retrieval.people, known_people)
     spans = _sentences(retrieval, store)
@@ -75,12 +78,74 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
             return abstain(base, retrieval.people, known_people, relations)
     if not cands or cands[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
+    span = None
+    if asked.wants_span:
+        hit = _typed_span(asked, question, cands, names, settings, known_people)
+        # lower-cased text has no entities to type by: a sentence from it may hold the answer unseen
+        near = [c for c in cands if c.score >= cands[0].score - settings.quote_margin]
+        if hit is None and asked.answer_type != "title" and all(is_cased(c.article.text) for c in near):
+            return abstain_type(base, asked, question, retrieval.people)
+        if hit is not None:
+            cand, span = hit
+            cands = [cand] + [c for c in cands if c is not cand]  # the sentence holding the answer leads
     chosen = _choose(cands, settings)
     if retrieval.present_tense:
         chosen = _with_newest(chosen, cands, settings)
     taken = {(c.article.article_id, c.index) for c in chosen}
     quotes = [_widen(c, spans, settings.max_quote_chars, taken) for c in chosen]
-    return compose(base, quotes, retrieval.present_tense)
+    top = (quotes[0][0].article_id, quotes[0][1])
+    return reader.finish(compose(base, quotes, retrieval.present_tense), asked, question, span,
+                         top=None if retrieval.present_tense else top)
+
+
+# words every question has that say nothing about what it asks
+_GENERIC = frozenset("get got go went make made take took first ever together long many much big way happen "
+                     "happened one other two name call".split())
+
+
+def _typed_span(asked, question: str, cands: list[Candidate], names: list[Name], settings: AnswerSettings,
+                known: list[Name] = ()):
+    """The best-scoring sentence that holds an answer of the asked type, on the question's topic: the top sentence,
+    or one sharing a word of the question (or stating its relation)."""
+    name_words = {w for n in names for w in n.words}
+    terms = {t for t in tokenize(question) if t not in {stem(w) for w in name_words} and t not in _GENERIC}
+    relations = asked_relations(question)
+    # "Where did they get married?": the relation is the topic; "Who designed the wedding dress?": the dress is
+    own = {t for t in terms if not any(r.asked.search(t) for r in relations)}
+    best = cands[0].score
+    for c in cands:
+        if c.score < max(settings.min_sentence_score, best - settings.quote_margin - 0.15):
+            break
+        text = c.text
+        toks = tokenize(text)
+        stated = [m for r in relations for m in r.stated.finditer(text)]
+        shared = [w for w in toks if any(_same_word(t, w) for t in own)]
+        if own and not shared or not own and relations and not stated:
+            continue  # not about what was asked
+        low = text.lower()
+        positions = [c.start + m.start() for w in shared for m in re.finditer(re.escape(w[:5]), low)]
+        positions += [c.start + m.start() for m in stated]
+        ents = entities.of(c.article)
+        if asked.answer_type == "person":  # NER misses invented names it tags elsewhere: the known people count too
+            ents = ents + [entities.Entity("PERSON", c.start + m.start(), c.start + m.end()) for k in known
+                           for m in name_pattern(k).finditer(text)]
+        found = reader.find(asked, question, c.article.text, ents, c.start, c.end, name_words, positions)
+        if found is not None:
+            return c, (c.article.article_id, found.start, found.end)
+    return None
+
+
+_ASKED_WORD = {"person": "who", "date": "when", "place": "where", "number": "how many or how much", "title": "which title"}
+
+
+def abstain_type(base: Answer, asked, question: str, people: PeopleCheck) -> Answer:
+    """The articles cover the people, but no sentence about them holds the kind of answer asked for."""
+    base.abstained = True
+    base.citations = []
+    who = _join([n.text for n in people.names], "and") if people.names else "this"
+    base.text = (f"The indexed articles don't say. They cover {who}, but don't say "
+                 f"{_ASKED_WORD.get(asked.answer_type, 'that')}.")
+    return base
 
 
 def _sentences(retrieval: Retrieval, store: Store) -> dict[tuple[str, int], tuple[int, int, np.ndarray]]:
@@ -162,8 +227,8 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
             seen.add(key)
             start, end, emb = spans[key]
             text = art.text[start:end]
-            if _is_heading(art.text, start, end, text):
-                continue  # headlines, subheadings and captions restate topics; they are not evidence
+            if _is_heading(art.text, start, end, text) or reader.not_evidence(art.text, start, end, art.title):
+                continue  # headlines, captions, credits, interviewers' questions, boilerplate: not statements
             name_frac = 0.0
             if names:
                 hits = sum(passage_mentions(n, text, has_name[n.text], cased) for n in names)
@@ -310,6 +375,9 @@ def coverage_hint(people: PeopleCheck, known: list[Name]) -> str:
     found = [n for n in people.names if n not in missing]
     if people.names and missing:
         hint = f"No indexed article mentions {_join([n.text for n in missing], 'or')}."
+        guesses = [g for g in (did_you_mean(n, known) for n in missing) if g is not None]
+        if guesses:
+            hint += f" Did you mean {_join(list(dict.fromkeys(g.text for g in guesses)), 'or')}?"
         if found:
             hint += f" {_join([_count(n, people) for n in found], 'and')} {'is' if len(found) == 1 else 'are'} covered."
     elif len(people.names) > 1 and not people.together:

@@ -34,11 +34,11 @@ RELATIONS = (
                                      r"bury the hatchet|buried the hatchet|end(?:ed)? (?:their|the|his|her) feud|truce"),
              _re(r"made up\b|make up\b|making up\b|reconcil|patched (?:things )?up|buried the hatchet|"
                  r"ended (?:their|the|his|her) (?:public |long-running )?(?:feud|row|rift)|truce|friends again|"
-                 r"shook hands|back together|peace")),
+                 r"shook hands|back together|peace|(?:haven['’]t|have not|hasn['’]t|has not|never) (?:spoken|spoke)")),
     Relation("their friendship", _re(r"friends?\b|friendship|pals?\b|\bclose\b|get(?:ting)? along"),
              _re(r"friend|pals?\b|\bclose\b|get(?:ting|s)? along|got along|bond|reconcil|made up|inseparable|"
                  r"no longer speak|fell out|falling[- ]out|feud|rift|differences")),
-    Relation("how they met", _re(r"meet\b|met\b|introduc"), _re(r"meet|met\b|introduc|first (?:saw|worked)")),
+    Relation("how they met", _re(r"meet\b|met\b|introduc|know each other|known each other"), _re(r"meet|met\b|introduc|first (?:saw|worked)")),
     Relation("dating", _re(r"dating|\bdate\b|girlfriend|boyfriend|romanc|in a relationship"),
              _re(r"dat(?:e|es|ed|ing)\b|girlfriend|boyfriend|romanc|relationship|partner|couple|engaged|lover")),
     Relation("their mother", _re(r"mother|\bmom\b|\bmum\b"), _re(r"mother|\bmom\b|\bmum\b|mama")),

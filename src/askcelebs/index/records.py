@@ -35,6 +35,7 @@ class StoredArticle:
     people: list[tuple[Name, int]] | None = None  # as detected at ingest; None in stores made before
     shingles: str | None = None  # the near-duplicate check's hashes, hex, as computed at ingest
     events: list[dict] = field(default_factory=list)  # relation events found at ingest (events.Event.to_dict)
+    entities_json: str | None = None  # entities.encode(...) of its text; None in stores made before NER
 
     def to_dict(self, with_text: bool = False) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("article_id", "title", "source", "url", "published", "author", "outlet",
@@ -70,6 +71,7 @@ class ArticleWrite:
     people: list[tuple[Name, int]] | None = None  # detected by the writer when not given
     shingles: set[int] | None = None
     events: list[dict] = field(default_factory=list)
+    entities: str = "[]"  # entities.encode(...) of the article text
 
 
 def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
@@ -78,13 +80,14 @@ def _chunk_ref(chunk_id: str, meta: dict[str, Any]) -> ChunkRef:
 
 
 def _meta_of(article: Article, n_chunks: int, n_sentences: int, people: list[tuple[Name, int]],
-             shingles: set[int] | None = None, events: Iterable[dict] = ()) -> dict[str, Any]:
+             shingles: set[int] | None = None, events: Iterable[dict] = (), entities: str = "[]") -> dict[str, Any]:
     meta = {
         "title": article.title, "source": article.source, "url": article.url or "",
         "published": article.published.isoformat() if article.published else "",
         "author": article.author or "", "outlet": article.outlet or "", "added_at": article.added_at,
         "added_ns": time.time_ns(), "chunks": n_chunks, "sentences": n_sentences,
         "people": people_json(people), "events": json.dumps(list(events), separators=(",", ":")),
+        "entities": entities,
     }
     if shingles is not None:
         meta["shingles"] = " ".join(f"{h:x}" for h in sorted(shingles))
@@ -100,7 +103,7 @@ def _stored(article_id: str, meta: dict[str, Any], text: str | None) -> StoredAr
         added_ns=int(meta.get("added_ns", 0)), chunks=int(meta.get("chunks", 0)),
         sentences=int(meta.get("sentences", 0)), text=text or "",
         people=people_from_json(meta["people"]) if "people" in meta else None, shingles=meta.get("shingles"),
-        events=json.loads(meta.get("events") or "[]"),
+        events=json.loads(meta.get("events") or "[]"), entities_json=meta.get("entities"),
     )
 
 

@@ -323,7 +323,7 @@ class Store:
                         "s1": c.last_sentence, "title": it.article.title, "source": it.article.source}
                        for c in it.chunks]
         people = [it.people if it.people is not None else detect_people(it.article.text) for it in items]
-        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), p, it.shingles, it.events)
+        metas = [_meta_of(it.article, len(it.chunks), len(it.sentences), p, it.shingles, it.events, it.entities)
                  for it, p in zip(items, people)]
         if not self.is_server:
             need = faults.add_estimate(sum(len(it.article.text) for it in items), len(s_ids) + len(c_ids) + len(ids),
