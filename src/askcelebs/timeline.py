@@ -118,7 +118,7 @@ def _merge(events: list[Event], articles: dict[str, Any]) -> list[TimelineEvent]
     stories: list[TimelineEvent] = []
     by_kind: dict[str, list[TimelineEvent]] = defaultdict(list)
     for ev in sorted(per_article.values(), key=lambda e: (e.source.published or dt.date.max, e.source.article_id)):
-        twin = next((s for s in by_kind[ev.kind] if _same_story(s, ev) or _same_once(s, ev) or _retold(s, ev)), None)
+        twin = next((s for s in by_kind[ev.kind] if _happens_once(s) or _same_story(s, ev) or _retold(s, ev)), None)
         if twin is None:
             by_kind[ev.kind].append(ev)
             stories.append(ev)
@@ -130,12 +130,10 @@ def _merge(events: list[Event], articles: dict[str, Any]) -> list[TimelineEvent]
     return stories
 
 
-def _same_once(a: TimelineEvent, b: TimelineEvent) -> bool:
+def _happens_once(e: TimelineEvent) -> bool:
     """A pair meets, is introduced, gets engaged or marries once: later articles retelling it add nothing new,
     and the first telling keeps its place (a later, more precise date refines it)."""
-    if a.kind not in _ONCE:
-        return False
-    return True
+    return e.kind in _ONCE
 
 
 def _retold(a: TimelineEvent, b: TimelineEvent) -> bool:

@@ -35,21 +35,21 @@ def _date_agrees(event: TimelineEvent, gold: str | None) -> bool | None:
 
 
 def score_pair(t: Timeline, gold: dict[str, Any]) -> dict[str, Any]:
-    matched_gold, matched_pred, dates = 0, set(), []
+    def matches(e: TimelineEvent, g: dict[str, Any]) -> bool:
+        return e.kind == g["kind"] and _says(e, g["expect"])
+
+    found, dates = 0, []
     for g in gold["events"]:
-        hit = next((i for i, e in enumerate(t.events) if e.kind == g["kind"] and _says(e, g["expect"])), None)
+        hit = next((e for e in t.events if matches(e, g)), None)
         if hit is None:
             continue
-        matched_gold += 1
-        matched_pred.add(hit)
-        agrees = _date_agrees(t.events[hit], g.get("date"))
+        found += 1
+        agrees = _date_agrees(hit, g.get("date"))
         if agrees is not None:
             dates.append(agrees)
-    for i, e in enumerate(t.events):
-        if i not in matched_pred and any(e.kind == g["kind"] and _says(e, g["expect"]) for g in gold["events"]):
-            matched_pred.add(i)
-    return {"pair": gold["pair"], "gold_events": len(gold["events"]), "found": matched_gold,
-            "predicted": len(t.events), "correct": len(matched_pred), "dates_right": sum(dates),
+    correct = sum(any(matches(e, g) for g in gold["events"]) for e in t.events)
+    return {"pair": gold["pair"], "gold_events": len(gold["events"]), "found": found,
+            "predicted": len(t.events), "correct": correct, "dates_right": sum(dates),
             "dates": len(dates), "state": t.state, "gold_state": gold["final_state"],
             "state_right": t.state == gold["final_state"]}
 
