@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from .answering import extractive
+from .answering.reader import PairHistory
 from .answering.types import Answer
 from .articles import Article, from_text, normalise, parse_date
 from .chat import Standalone, build_chain, condense
@@ -375,7 +376,19 @@ class AskCelebs:
         return llm.answer(question, retrieval, fallback=lambda: self._extractive(question, retrieval))
 
     def _extractive(self, question: str, retrieval: Retrieval) -> Answer:
-        return extractive.answer(question, retrieval, self.store, self.settings.answer, self.known_people())
+        return extractive.answer(question, retrieval, self.store, self.settings.answer, self.known_people(),
+                                 self._pair_history(retrieval))
+
+    def _pair_history(self, retrieval: Retrieval) -> PairHistory | None:
+        """The timeline of the two people a question names, read by the answerer for "still ...?" and history."""
+        names = retrieval.people.names
+        if len(names) != 2 or not retrieval.people.ok:
+            return None
+        by_pair, articles = self._events()
+        pair = pair_key(names[0], names[1])
+        if pair not in by_pair:
+            return None
+        return PairHistory(timeline.build(pair, by_pair[pair], articles), articles)
 
     @property
     def answerer_name(self) -> str:

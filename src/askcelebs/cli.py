@@ -244,7 +244,7 @@ def eval_(bbc: Optional[Path] = typer.Option(None, help="Path to bbc-news.csv (d
           baseline: bool = typer.Option(True, help="Also run the plain LangChain pipeline for comparison."),
           as_json: bool = typer.Option(False, "--json"),
           verbose: bool = typer.Option(False, "--show", help="Print every question with its answer."),
-          questions: str = typer.Option("main", help="Question set: realistic-dev, realistic-blind (shipped, no BBC CSV needed), or main, heldout, heldout2 (BBC CSV), or a path to a .jsonl file.")) -> None:
+          questions: str = typer.Option("main", help="Question set: realistic-dev, realistic-blind, realistic2-dev|blind, realistic3-dev|blind (shipped, no BBC CSV needed), or main, heldout, heldout2 (BBC CSV), or a path to a .jsonl file.")) -> None:
     """Run an evaluation set and print quality and latency figures."""
     if questions.startswith("realistic"):
         from . import realistic_eval as evaluation

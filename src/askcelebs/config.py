@@ -29,7 +29,8 @@ class RetrievalSettings(_Group):
     k_dense: int = Field(40, ge=1, description="Chunks taken from the vector search.")
     k_bm25: int = Field(40, ge=1, description="Chunks taken from BM25.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    top_chunks: int = Field(6, ge=1, le=50, description="Fused chunks handed to the answerer.")
+    top_chunks: int = Field(6, ge=1, le=50, description="Fused chunks the retriever returns (and an LLM reads).")
+    answer_pool: int = Field(20, ge=1, le=100, description="Fused chunks whose sentences the extractive reader weighs.")
 
 
 class AnswerSettings(_Group):

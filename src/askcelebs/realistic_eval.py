@@ -23,22 +23,27 @@ from .articles import Article, load
 from .config import Settings
 
 QUOTE_LIMIT = 400
-SETS = {"realistic-dev": "dev.jsonl", "realistic-blind": "blind.jsonl"}
-BLIND = "realistic-blind"
+# set name -> (corpus folder under evalset/, question file); each corpus has its dev and blind set
+SETS = {f"{corpus}-{part}": (corpus, f"{part}.jsonl") for corpus in ("realistic", "realistic2", "realistic3")
+        for part in ("dev", "blind")}
 UNANSWERABLE = ("unanswerable_pair", "unanswerable_fact", "unanswerable_person")
 
 
-def folder() -> Path:
-    return Path(str(resources.files("askcelebs.evalset").joinpath("realistic")))
+def is_blind(name: str) -> bool:
+    return name.endswith("-blind")
+
+
+def folder(name: str = "realistic-dev") -> Path:
+    return Path(str(resources.files("askcelebs.evalset").joinpath(SETS[name][0])))
 
 
 def questions(name: str) -> list[dict]:
-    text = (folder() / SETS[name]).read_text("utf-8")
+    text = (folder(name) / SETS[name][1]).read_text("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def corpus(settings: Settings) -> list[tuple[str, Article]]:
-    paths = sorted(p for p in (folder() / "articles").iterdir() if p.suffix in (".md", ".html", ".txt"))
+def corpus(settings: Settings, name: str = "realistic-dev") -> list[tuple[str, Article]]:
+    paths = sorted(p for p in (folder(name) / "articles").iterdir() if p.suffix in (".md", ".html", ".txt"))
     return [(f"articles/{p.name}", load(str(p), settings)) for p in paths]
 
 
@@ -113,7 +118,7 @@ def by_kind(rows: list[dict], texts: dict[str, str]) -> dict[str, dict[str, Any]
 
 
 def run_askcelebs(bot, qs: list[dict], sources: dict[str, str], show: bool) -> list[dict]:
-    bot.ask("Are Marisol Quint and Tobias Wren still married?")  # warm-up: caches, BM25 build
+    bot.ask("Are they still friends?")  # warm-up: caches, BM25 build
     rows = []
     for q in qs:
         t0 = time.perf_counter()
@@ -164,7 +169,7 @@ def run_baseline(items: list[tuple[str, Article]], qs: list[dict], sources: dict
 def run(name: str, baseline: bool = True, show: bool = False) -> dict[str, Any]:
     from .app import AskCelebs
 
-    if name == BLIND and show:
+    if is_blind(name) and show:
         from .errors import InputError
 
         raise InputError("--show", "the blind set prints its summary figures only")
@@ -172,21 +177,21 @@ def run(name: str, baseline: bool = True, show: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="askcelebs-eval-") as tmp:
         work = Path(tmp)
         settings = Settings(store=work / "store")
-        items = corpus(settings)
+        items = corpus(settings, name)
         bot = AskCelebs(settings=settings)
         t0 = time.perf_counter()
         bot.add_articles(items, force=True)  # the syndicated copy too: a user may have either
         build = time.perf_counter() - t0
         texts = {a.article_id: a.text for _, a in items}
         sources = {a.article_id: label for label, a in items}
-        rows = run_askcelebs(bot, qs, sources, show and name != BLIND)
+        rows = run_askcelebs(bot, qs, sources, show and not is_blind(name))
         report: dict[str, Any] = {
             "corpus": {"articles": len(bot.articles()), "questions": len(qs), "set": name},
             "askcelebs": summary(rows, texts) | {"build_seconds": build},
         }
-        gold = folder() / ("timeline_blind.jsonl" if name == BLIND else "timeline_dev.jsonl")
+        gold = folder(name) / ("timeline_blind.jsonl" if is_blind(name) else "timeline_dev.jsonl")
         report["timelines"] = timeline_eval.evaluate(bot, gold, per_pair=False)
-        if name != BLIND:
+        if not is_blind(name):
             report["by_kind"] = by_kind(rows, texts)
             report["failures"] = [r["id"] for r in rows if not _ok(r)]
         if baseline:

@@ -72,6 +72,10 @@ class Retrieval:
     people: PeopleCheck
     present_tense: bool
     focus_embedding: np.ndarray  # the question with names masked: what is asked about them
+    pool: list[Passage] = field(default_factory=list)  # the wider ranked list the extractive reader weighs
+
+    def __post_init__(self) -> None:
+        self.pool = self.pool or self.passages
 
 
 def mask_names(question: str, names: list[Name]) -> str:
@@ -145,7 +149,8 @@ class HybridRetriever:
                 p.people_hits = self._people_hits(names, p, ref.article_id in people.together)
             passages.append(p)
         passages.sort(key=lambda p: self._rank_key(p, names, present), reverse=True)
-        return Retrieval(question, q_emb, passages[:k], people, present, focus_emb)
+        return Retrieval(question, q_emb, passages[:k], people, present, focus_emb,
+                         passages[:max(k, cfg.answer_pool)])
 
     def _people_hits(self, names: list[Name], p: Passage, in_together: bool) -> int:
         text = p.text

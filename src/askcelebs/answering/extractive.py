@@ -18,6 +18,7 @@ from ..entities import did_you_mean
 from ..index import Store, StoredArticle, stem, tokenize
 from ..people import Name, article_mentions, is_cased, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
+from . import reader
 from .relations import Relation, asked_relations, states
 from .types import Answer, Citation
 
@@ -60,11 +61,15 @@ class Candidate:
 
 
 def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSettings,
-           known_people: list[Name]) -> Answer:
+           known_people: list[Name], pair: reader.PairHistory | None = None) -> Answer:
+    """`pair`: the timeline of the two people asked about, when the index tells of them together."""
     names = retrieval.people.names
-    base = Answer(text="", question=question, people=[n.text for n in names])
-    if not retrieval.people.ok or not retrieval.passages:
+    asked = reader.analyse(question)
+    base = Answer(text="", question=question, people=[n.text for n in names], answer_type=asked.answer_type)
+    if not retrieval.people.ok or not retrieval.pool:
         return abstain(base, retrieval.people, known_people)
+    if pair is not None and pair.timeline.events and reader.asks_history(question):
+        return reader.history_answer(base, pair)
     spans = _sentences(retrieval, store)
     cands = score_sentences(question, retrieval, spans)
     relations = asked_relations(question)
@@ -79,17 +84,52 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
     chosen = _choose(cands, settings)
     if retrieval.present_tense:
         chosen = _with_newest(chosen, cands, settings)
+    span = None
+    if asked.wants_span:
+        chosen, span = _with_typed_span(asked, question, chosen, cands, names, settings, known_people)
     taken = {(c.article.article_id, c.index) for c in chosen}
     quotes = [_widen(c, spans, settings.max_quote_chars, taken) for c in chosen]
-    return compose(base, quotes, retrieval.present_tense)
+    top = (quotes[0][0].article_id, quotes[0][1])
+    state = reader.pair_state(question, retrieval.present_tense, pair) if asked.answer_type == "verdict" else None
+    if state is not None:
+        quotes = _with_event(question, quotes, state, pair, settings)
+    return reader.finish(compose(base, quotes, retrieval.present_tense or state is not None), asked, question, span,
+                         top=None if retrieval.present_tense or state else top, state=state)
+
+
+def _with_event(question, quotes, state, pair, settings):
+    """The sentence a pair's current state rests on is quoted, replacing the weakest quote if need be."""
+    event, verdict = state.event, state.verdict
+    aid = event.source.article_id
+    if any(a.article_id == aid and s <= event.start < e for a, s, e, _ in quotes):
+        return quotes
+    since = event.source.published or dt.date.min
+    if any((a.published or dt.date.min) >= since and reader.stance(question, a.text[s:e]).verdict == verdict
+           for a, s, e, _ in quotes):
+        return quotes  # a quote as new as the event already says it
+    best = max((q[3] for q in quotes), default=0.0)
+    return [(pair.articles[aid], event.start, event.end, best)] + quotes[: settings.max_quotes - 1]
+
+
+def _with_typed_span(asked, question, chosen, cands, names, settings, known):
+    """The short answer comes from a chosen quote; when none holds one of the asked type, a near-best sentence
+    that does joins them, first."""
+    hit = reader.typed_span(asked, question, sorted(chosen, key=lambda c: -c.score), names, known)
+    if hit is not None:
+        return chosen, hit[1]
+    floor = max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
+    hit = reader.typed_span(asked, question, [c for c in cands if c.score >= floor], names, known)
+    if hit is None:
+        return chosen, None
+    return [hit[0]] + [c for c in chosen if c is not hit[0]][: settings.max_quotes - 1], hit[1]
 
 
 def _sentences(retrieval: Retrieval, store: Store) -> dict[tuple[str, int], tuple[int, int, np.ndarray]]:
     ids = []
-    for p in retrieval.passages:
+    for p in retrieval.pool:
         ids += [f"{p.ref.article_id}:s{j}" for j in range(p.ref.first_sentence, p.ref.last_sentence)]
     # neighbours just outside the passages, so a short quote can borrow its preceding sentence
-    ids += [f"{p.ref.article_id}:s{p.ref.first_sentence - 1}" for p in retrieval.passages if p.ref.first_sentence]
+    ids += [f"{p.ref.article_id}:s{p.ref.first_sentence - 1}" for p in retrieval.pool if p.ref.first_sentence]
     data = store.sentence_data(list(dict.fromkeys(ids)))
     return {(sid.rsplit(":s", 1)[0], int(sid.rsplit(":s", 1)[1])): v for sid, v in data.items()}
 
@@ -140,16 +180,16 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
     focus_q = retrieval.focus_embedding
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Candidate, Features]] = []
-    n_pass = len(retrieval.passages)
+    n_pass = len(retrieval.pool)
     wanted = (_SPEECH if _ASKS_SPEECH.search(question) else _WHEN if _ASKS_WHEN.search(question)
               else _TOPIC if _ASKS_TOPIC.search(question) else None)
     relations = asked_relations(question)
     relation_terms = {t for t in terms if any(r.asked.search(t) for r in relations)}
     # "now" in a 2019 article says nothing about today when a 2023 article is at hand
     together = retrieval.people.together
-    newest = max((p.article.published for p in retrieval.passages
+    newest = max((p.article.published for p in retrieval.pool
                   if p.article.published and (not names or p.article.article_id in together)), default=None)
-    for rank, p in enumerate(retrieval.passages):
+    for rank, p in enumerate(retrieval.pool):
         art = p.article
         cased = is_cased(art.text)
         low = art.text.lower()
