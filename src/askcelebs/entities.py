@@ -153,10 +153,19 @@ _THINGS = frozenset("ledger gazette herald tribune chronicle courier observer at
                     "castle palace hotel arena stadium".split())
 
 
+# Names that are also everyday words, so finding them in lower case says nothing
+_NAME_WORDS = frozenset("will rose grace may june mark bill pat joy hope faith dawn april summer amber ruby jack frank "
+                        "sue rob art bob drew chase gene guy hunter jean jay lily river rocky rusty sandy scott skip "
+                        "sky stone violet wade ward wood young brown green white black king cook miller taylor "
+                        "walker baker carter mason page price rich story love".split())
+
+
 def _not_a_person(words: tuple[str, ...], text: str, surnames: set[str]) -> bool:
     """Brands named after a person ("Haddad Atelier"), titles, bands ("the Lantern Keepers"), outlets."""
     if set(words) & _THINGS or (len(words) > 1 and words[0] in surnames - {words[-1]}):
         return True
+    if any(w not in _NAME_WORDS and re.search(rf"(?<![\w’'-]){re.escape(w)}(?![\w’'-])", text) for w in words):
+        return True  # "Team Tash", "Best Newcomer", "Kiln Lane": a word the article also writes in lower case
     for m in re.finditer(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", text, re.I):
         before = text[max(0, m.start() - 40):m.start()]
         if re.search(r"\bthe\s+$", before, re.I) or _WORK_BEFORE.search(before):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -57,6 +57,9 @@ class Name:
 
     words: tuple[str, ...]
     acronym: bool = field(default=False, compare=False)  # typed as "SAG", "MTV": an organisation or award
+    # what the user typed when it was resolved to a known full name ("Tash" for Tash Merriweather): text that
+    # says only "Tash" is about the person asked about too
+    alias: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:
@@ -145,8 +148,11 @@ def _resolve_partial(names: list[Name], known: Iterable[Name]) -> list[Name]:
     for n in names:
         if len(n.words) == 1:
             hits = [k for k in known if len(k.words) > 1 and n.words[0] in (k.first, k.surname)]
-            if len({h.words for h in hits}) == 1:
-                n = hits[0]
+            # "Tash" is Tash Merriweather rather than a "Team Tash" banner: a first name before a surname
+            firsts = [k for k in hits if k.first == n.words[0]]
+            one = hits if len({h.words for h in hits}) == 1 else firsts if len({h.words for h in firsts}) == 1 else []
+            if one:
+                n = replace(one[0], alias=n.words)
         out.append(n)
     return _dedupe(out)
 
@@ -169,14 +175,20 @@ def _word_pattern(word: str, case_sensitive: bool) -> re.Pattern:
     return re.compile(rf"(?<!\w){w}(?!\w)", 0 if case_sensitive else re.I)
 
 
-@lru_cache(maxsize=65536)  # called per passage per question on whole article texts (str hashes are cached)
 def article_mentions(name: Name, text: str) -> bool:
-    return bool(_full_pattern(name.words).search(text))
+    return _article_mentions(name.words, name.alias, text)
+
+
+@lru_cache(maxsize=65536)  # called per passage per question on whole article texts (str hashes are cached)
+def _article_mentions(words: tuple[str, ...], alias: tuple[str, ...], text: str) -> bool:
+    return bool(_full_pattern(words).search(text)) or bool(alias and _full_pattern(alias).search(text))
 
 
 def passage_mentions(name: Name, passage: str, article_has_name: bool, cased: bool) -> bool:
     """In an article that names the person in full, the surname or first name alone refers to them too."""
     if _full_pattern(name.words).search(passage):
+        return True
+    if name.alias and _word_pattern(name.alias[0], cased).search(passage):
         return True
     if not article_has_name or len(name.words) < 2:
         return False

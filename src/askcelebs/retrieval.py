@@ -85,6 +85,8 @@ def mask_names(question: str, names: list[Name]) -> str:
     out = question
     for name in (n for n in names if looks_like_person(n) or (len(n.words) == 1 and not n.acronym)):
         out = name_pattern(name, possessive=True).sub("\x00", out)
+        if name.alias:  # typed as "Tash": that is what the question holds
+            out = name_pattern(Name(name.alias), possessive=True).sub("\x00", out)
     out = re.sub(r"\x00(?:\s*(?:,|and|&)\s*\x00)+", "the two", out)
     if out.count("\x00") == 2:  # "What did Legend say about West" -> "What did one say about the other"
         out = out.replace("\x00", "one", 1).replace("\x00", "the other", 1)
@@ -115,6 +117,8 @@ class HybridRetriever:
         per_name = {}
         for name in names:
             hits = self.side.names.articles_naming(name, self.side.lower_texts)
+            if name.alias:
+                hits |= self.side.names.articles_naming(Name(name.alias), self.side.lower_texts)
             check.found[name.text] = len(hits)
             per_name[name.text] = hits
         check.together = set.intersection(*per_name.values()) if per_name else set()

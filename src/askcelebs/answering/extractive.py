@@ -85,6 +85,8 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
     if retrieval.present_tense:
         chosen = _with_newest(chosen, cands, settings)
     span = None
+    if asked.answer_type == "verdict":
+        chosen = _with_denial(question, chosen, cands, settings)
     if asked.wants_span:
         chosen, span = _with_typed_span(asked, question, chosen, cands, names, settings, known_people)
     taken = {(c.article.article_id, c.index) for c in chosen}
@@ -109,6 +111,16 @@ def _with_event(question, quotes, state, pair, settings):
         return quotes  # a quote as new as the event already says it
     best = max((q[3] for q in quotes), default=0.0)
     return [(pair.articles[aid], event.start, event.end, best)] + quotes[: settings.max_quotes - 1]
+
+
+def _with_denial(question, chosen, cands, settings):
+    """A yes/no question about a rumour is answered by its denial: a near-best sentence denying it is quoted."""
+    floor = max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
+    if any(reader.stance(question, c.text).why == "denial" for c in chosen):
+        return chosen
+    denial = next((c for c in cands if c.score >= floor and c.on_topic
+                   and reader.stance(question, c.text).why == "denial"), None)
+    return chosen if denial is None else [denial] + chosen[: settings.max_quotes - 1]
 
 
 def _with_typed_span(asked, question, chosen, cands, names, settings, known):

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 _DENIAL = re.compile(r"\b(?:false|never true|not true|untrue|denied|denies|deny|denying|nonsense|rubbish|"
+                     r"nothing to do with|no relation|just friends|only friends|not back together|are not together|"
+                     r"(?:we|they) are not|"
                      r"nothing to (?:it|that|them)|no truth|(?:are|were|been|is|was) (?:absolutely |totally )?fine|"
                      r"dismissed|played down|plays down|laughed off|shut down)\b", re.I)
 _HEDGE = re.compile(r"\b(?:rumou?rs?|rumou?red|gossip|claimed|claims|speculat\w*|unconfirmed|would not be drawn|"
@@ -62,11 +64,18 @@ class Verdict:
 
 
 def decide(question: str, quotes: list[tuple[str, object, str]]) -> Verdict:
-    """quotes: (text, published, article id) newest first as cited; the newest date's quotes decide."""
+    """quotes: (text, published, article id) newest first as cited; the newest date's quotes decide, and a denial
+    decides over the claims and hedges it answers (a rumour reported and denied is answered as denied)."""
     stances = [stance(question, q) for q, _, _ in quotes]
     dates = [d for _, d, _ in quotes]
     arts = [a for _, _, a in quotes]
     newest = dates[0]
+    denials = [i for i, s in enumerate(stances) if s.why == "denial"]
+    if denials:
+        d = denials[0]
+        # only a plain statement newer than the denial overrides it
+        if not any(stances[i].why in ("affirms", "negative") and _newer(dates[i], dates[d]) for i in range(len(quotes))):
+            return Verdict(stances[d].verdict, d, [], "denial")
     top = [i for i, d in enumerate(dates) if d == newest]
     lead = top[0]
     first = stances[lead]
@@ -74,11 +83,11 @@ def decide(question: str, quotes: list[tuple[str, object, str]]) -> Verdict:
     if first.verdict == "unclear" or (hedged and newest is not None):
         return Verdict("unclear", hedged[0] if hedged else lead, [], "hedge")
     others = [i for i in top if stances[i].verdict not in (first.verdict, "unclear")]
-    if any(stances[i].why == "denial" for i in others) and first.why != "denial":
-        # a rumour reported and denied is answered as denied
-        d = next(i for i in others if stances[i].why == "denial")
-        return Verdict(stances[d].verdict, d, [], "denial")
     elsewhere = [i for i in others if arts[i] != arts[lead]]
-    if elsewhere and first.why != "denial" and newest is not None:
+    if elsewhere and newest is not None:
         return Verdict("unclear", lead, elsewhere, "disagree")
     return Verdict(first.verdict, lead, [], first.why)
+
+
+def _newer(a, b) -> bool:
+    return a is not None and b is not None and a > b
