@@ -54,3 +54,103 @@ def test_a_misspelled_name_gets_did_you_mean(bot):
     answer = bot.ask("How did Marlow Fen and Odile Strand meet?")
     assert answer.abstained
     assert "Did you mean Marlow Fenn?" in answer.text
+
+
+WEDDING = (
+    "Marlow Fenn and Odile Strand are married. The actors, who got engaged on a rooftop in Lisbon last summer, wed on "
+    "Saturday at a vineyard in Sonoma, California, in front of around 120 guests, a representative confirmed.\n"
+    '"It was perfect," said Marlow Fenn, 34.\n'
+    "The couple have not said where they will spend their honeymoon. Strand is due back in London next month, and "
+    "Fenn starts filming in Wales.\n")
+
+
+@pytest.fixture
+def wedding_bot(bot):
+    _add(bot, WEDDING, "Fenn and Strand wed", "2019-10-06")
+    return bot
+
+
+def test_where_gets_the_place_after_the_words_it_answers(wedding_bot):
+    answer = wedding_bot.ask("Where did Marlow Fenn and Odile Strand get married?")
+    assert answer.answer_type == "place"
+    assert answer.short_answer == "Sonoma, California"  # not Lisbon, where they got engaged
+    assert answer.text.startswith("Sonoma, California")
+    assert answer.short_answer in answer.citations[0].quote  # the span is taken from the first citation
+
+
+def test_how_many_gets_the_count_and_who_never_a_name_from_the_question(wedding_bot):
+    answer = wedding_bot.ask("How many guests were at Marlow Fenn and Odile Strand's wedding?")
+    assert answer.answer_type == "number" and answer.short_answer == "around 120"
+    who = wedding_bot.ask("Who is Odile Strand married to?")
+    assert who.short_answer == "Marlow Fenn"
+
+
+def test_a_place_never_stated_is_declined_by_type(wedding_bot):
+    answer = wedding_bot.ask("Where did Marlow Fenn and Odile Strand go on their honeymoon?")
+    assert answer.abstained and answer.short_answer is None and not answer.citations
+    assert "don't say where" in answer.text
+
+
+def test_a_title_in_the_question_is_what_is_asked_about(bot):
+    # "Neon Saints" is capitalised like a name; it is the topic, and "wrote" answers "write"
+    _add(bot, 'Priya Vance and Ada Kell are old friends. "We wrote "Neon Saints" in her kitchen in Lisbon in about two '
+              'hours," Vance said. Kell later toured Japan.', "Vance and Kell", "2024-02-01")
+    answer = bot.ask("Where did Priya Vance and Ada Kell write Neon Saints?")
+    assert answer.short_answer == "Lisbon", answer.text
+
+
+def test_still_question_gets_a_verdict_with_the_date_it_rests_on(bot):
+    _add(bot, "Marlow Fenn and Odile Strand fell out over a film role in 2017.", "Fenn and Strand feud", "2017-03-01")
+    _add(bot, "Marlow Fenn and Odile Strand have patched things up and are friends again.", "Friends again",
+         "2023-03-22")
+    answer = bot.ask("Are Marlow Fenn and Odile Strand still friends?")
+    assert answer.verdict == "yes" and answer.as_of.isoformat() == "2023-03-22"
+    assert answer.text.startswith("Yes — as of 22 March 2023")
+    assert "[1]" in answer.text.split(".")[0]  # the quote the verdict rests on is citation 1
+
+
+def test_still_question_reads_the_pairs_timeline_even_when_the_newest_sentence_is_elsewhere(bot):
+    # the newest article ends the engagement; the question's words match the older engagement story better
+    _add(bot, "Nadia Roe and Felix Amsel are engaged. Amsel proposed to Roe on a beach in Goa, and the engaged "
+              "couple plan a summer wedding.", "Roe and Amsel engaged", "2022-02-15")
+    _add(bot, "Nadia Roe and Felix Amsel have ended their engagement, a spokesperson said.", "Roe and Amsel split",
+         "2024-07-02")
+    answer = bot.ask("Are Nadia Roe and Felix Amsel still engaged?")
+    assert answer.verdict == "no", answer.text
+    assert answer.as_of.isoformat() == "2024-07-02"
+    assert "ended their engagement" in answer.citations[0].quote
+
+
+def test_a_hedged_newest_report_is_unclear(bot):
+    _add(bot, "Marlow Fenn and Odile Strand are close friends.", "Close", "2019-01-01")
+    _add(bot, "Marlow Fenn would not be drawn on whether he and Odile Strand were still friends.", "Hedge",
+         "2024-01-01")
+    answer = bot.ask("Are Marlow Fenn and Odile Strand still friends?")
+    assert answer.verdict == "unclear" and "hedged" in answer.text
+
+
+def test_a_rumour_reported_and_denied_is_answered_as_denied(bot):
+    _add(bot, "Gossip sites claimed that Marlow Fenn and Odile Strand had fallen out over a film role. "
+              "Strand said the rumours were completely untrue. The pair were seen at lunch in Soho on Friday.",
+         "Fenn and Strand rumours", "2021-03-09")
+    answer = bot.ask("Did Marlow Fenn and Odile Strand fall out?")
+    assert answer.verdict == "no", answer.text
+    assert any("untrue" in c.quote for c in answer.citations)
+    assert answer.text.startswith("No")
+
+
+def test_a_first_name_typed_alone_finds_text_that_uses_only_it(bot):
+    _add(bot, "Tash Merriweather and Dazza Pilkington finished second on Love Lagoon. Merriweather, 25, thanked "
+              "the team behind the show, who printed Team Tash shirts.", "Lagoon final", "2019-08-26")
+    _add(bot, "Tash and Dazza are not back together, she said. \"We are NOT back together,\" she wrote after the "
+              "charity match hug.", "Not back together", "2024-02-09")
+    answer = bot.ask("are tash and dazza back together?")
+    assert answer.people == ["Tash Merriweather", "Dazza Pilkington"]
+    assert answer.verdict == "no", answer.text
+    assert not any("Team Tash" == p for p, _ in bot.coverage().people)  # a shirt slogan is not a person
+
+
+def test_flagship_still_friends_gets_a_yes(seeded_bot):
+    friends = seeded_bot.ask("Are John Legend and Kanye West still friends?")
+    assert friends.verdict == "yes"
+    assert "still getting along fine" in friends.citations[0].quote

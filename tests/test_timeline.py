@@ -130,3 +130,18 @@ def test_timeline_eval_scores_events_states_and_dates_against_gold(lind_bot, tmp
     assert report["event_recall"] == pytest.approx(2 / 3)
     assert report["final_state_accuracy"] == 1.0 and report["date_accuracy"] == 1.0
     assert 0 < report["event_precision"] < 1  # the timeline tells more than this gold lists
+
+
+def test_a_history_question_is_answered_with_the_timeline_oldest_first(lind_bot):
+    answer = lind_bot.ask("What's the history of Mara Lind and Jules Arden's friendship?")
+    t = lind_bot.timeline("Mara Lind", "Jules Arden")
+    assert [c.quote for c in answer.citations] == [e.quote for e in t.events][: len(answer.citations)]
+    assert len(answer.citations) >= 3 and answer.answer_type == "timeline"
+    assert answer.text.startswith("Mara Lind and Jules Arden, oldest first:")
+    assert answer.text.rstrip().endswith(f"As of {t.as_of.day} {t.as_of.strftime('%B %Y')}: friends.")
+
+
+def test_a_still_question_reads_the_same_state_as_the_timeline(lind_bot):
+    answer = lind_bot.ask("Are Mara Lind and Jules Arden still friends?")
+    t = lind_bot.timeline("Mara Lind", "Jules Arden")
+    assert t.state == "friends" and answer.verdict == "yes", answer.text

@@ -135,6 +135,8 @@ def people(text: str, entities: Sequence[Entity]) -> list[tuple[Name, int]]:
     for n in people_in_article(masked):
         if n.words not in names and n.surname in person_words:
             names[n.words] = n
+    for w in [w for w in names if _everyday_words(w, masked)]:
+        del names[w]
     surnames = {w[-1] for w in names}
     for w in [w for w in names if _not_a_person(w, masked, surnames)]:
         del names[w]
@@ -160,12 +162,15 @@ _NAME_WORDS = frozenset("will rose grace may june mark bill pat joy hope faith d
                         "walker baker carter mason page price rich story love".split())
 
 
+def _everyday_words(words: tuple[str, ...], text: str) -> bool:
+    """"Team Tash", "Best Newcomer", "Kiln Lane": a word the article also writes in lower case is not a name."""
+    return any(w not in _NAME_WORDS and re.search(rf"(?<![\w’'-]){re.escape(w)}(?![\w’'-])", text) for w in words)
+
+
 def _not_a_person(words: tuple[str, ...], text: str, surnames: set[str]) -> bool:
     """Brands named after a person ("Haddad Atelier"), titles, bands ("the Lantern Keepers"), outlets."""
     if set(words) & _THINGS or (len(words) > 1 and words[0] in surnames - {words[-1]}):
         return True
-    if any(w not in _NAME_WORDS and re.search(rf"(?<![\w’'-]){re.escape(w)}(?![\w’'-])", text) for w in words):
-        return True  # "Team Tash", "Best Newcomer", "Kiln Lane": a word the article also writes in lower case
     for m in re.finditer(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", text, re.I):
         before = text[max(0, m.start() - 40):m.start()]
         if re.search(r"\bthe\s+$", before, re.I) or _WORK_BEFORE.search(before):

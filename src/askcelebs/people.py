@@ -130,7 +130,27 @@ def names_in_question(question: str, known: Iterable[Name] = ()) -> list[Name]:
             continue
         if f" {' '.join(name.words)} " in lowered:
             found.append(name)
+    found += _first_names_typed(question, found, known)
     return _resolve_partial(_dedupe(found), known)
+
+
+def _first_names_typed(question: str, found: list[Name], known: Iterable[Name]) -> list[Name]:
+    """"are tash and dazza still friends?": a lower-case word that is the first name of exactly one known person."""
+    from .entities import _NAME_WORDS
+
+    taken = {w for f in found for w in f.words}
+    by_first: dict[str, list[Name]] = {}
+    for k in known:
+        if len(k.words) > 1:
+            by_first.setdefault(k.first, []).append(k)
+    out = []
+    for word in re.findall(r"(?<![\w'’])[a-z][a-z'’-]{2,}(?![\w'’])", question):
+        hits = by_first.get(word, [])
+        if word in taken or word in _NOT_NAMES or word in _NAME_WORDS or len({h.words for h in hits}) != 1:
+            continue
+        out.append(replace(hits[0], alias=(word,)))
+        taken.add(word)
+    return out
 
 
 def _dedupe(names: list[Name]) -> list[Name]:

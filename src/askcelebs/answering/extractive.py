@@ -89,6 +89,10 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
         chosen = _with_denial(question, chosen, cands, settings)
     if asked.wants_span:
         chosen, span = _with_typed_span(asked, question, chosen, cands, names, settings, known_people)
+        near = [c for c in cands if c.score >= cands[0].score - settings.quote_margin]
+        # lower-cased text has no entities to type by: a sentence from it may hold the answer unseen
+        if span is None and asked.answer_type != "title" and all(is_cased(c.article.text) for c in near):
+            return abstain_type(base, asked, retrieval.people)
     taken = {(c.article.article_id, c.index) for c in chosen}
     quotes = [_widen(c, spans, settings.max_quote_chars, taken) for c in chosen]
     top = (quotes[0][0].article_id, quotes[0][1])
@@ -118,7 +122,8 @@ def _with_denial(question, chosen, cands, settings):
     floor = max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
     if any(reader.stance(question, c.text).why == "denial" for c in chosen):
         return chosen
-    denial = next((c for c in cands if c.score >= floor and c.on_topic
+    cited = {c.article.article_id for c in chosen}
+    denial = next((c for c in cands if c.score >= floor - 0.15 and (c.on_topic or c.article.article_id in cited)
                    and reader.stance(question, c.text).why == "denial"), None)
     return chosen if denial is None else [denial] + chosen[: settings.max_quotes - 1]
 
@@ -343,6 +348,20 @@ def compose(base: Answer, quotes: list[tuple[StoredArticle, int, int, float]], p
 
 def _fmt(d: dt.date) -> str:
     return f"{d.day} {d.strftime('%B %Y')}"
+
+
+_ASKED_WORD = {"person": "who", "date": "when", "place": "where", "number": "how many or how much",
+               "title": "which title"}
+
+
+def abstain_type(base: Answer, asked, people: PeopleCheck) -> Answer:
+    """The articles cover the people, but no sentence about them holds the kind of answer asked for."""
+    base.abstained = True
+    base.citations = []
+    who = _join([n.text for n in people.names], "and") if people.names else "this"
+    base.text = (f"The indexed articles don't say. They cover {who}, but don't say "
+                 f"{_ASKED_WORD.get(asked.answer_type, 'that')}.")
+    return base
 
 
 def abstain(base: Answer, people: PeopleCheck, known: list[Name], relations: list[Relation] = ()) -> Answer:

@@ -24,6 +24,8 @@ def _re(words: str) -> re.Pattern:
 RELATIONS = (
     Relation("marriage", _re(r"marri|marry|wed\b|wedding|husband|wife|spouse"),
              _re(r"marri|marry|wed\b|weds\b|wedding|husband|wife|wives|spouse|divorc")),
+    Relation("the engagement", _re(r"propos|engag|popped the question"),
+             _re(r"propos|engag|fianc|popped the question|asked me|said yes|\bring\b")),
     Relation("an apology", _re(r"apologi[sz]|apology|say sorry|said sorry"),
              _re(r"apolog|sorry|regret")),
     Relation("a falling-out", _re(r"fall(?:en)? out|fell out|falling[- ]out|feud|rift|fight|fought|argu|clash|"

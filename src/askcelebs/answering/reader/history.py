@@ -113,7 +113,8 @@ def history_answer(base: Answer, pair: PairHistory) -> Answer:
     base.citations = [pair.citation(n, e) for n, e in enumerate(events, 1)]
     parts = [f"{_fmt(e.date, e.precision)} — {_KIND_WORDS.get(e.kind, e.kind)}: “{c.quote}” [{c.n}]"
              for e, c in zip(events, base.citations)]
-    text = f"{t.people[0]} and {t.people[1]}, oldest first: " + "; ".join(parts) + "."
+    a, b = base.people if len(base.people) == 2 else t.people  # in the order the question named them
+    text = f"{a} and {b}, oldest first: " + "; ".join(parts) + "."
     if t.state not in ("unknown",) and t.as_of:
         text += f" As of {_fmt(t.as_of)}: {_STATE_WORDS.get(t.state, t.state)}."
     base.text = text
