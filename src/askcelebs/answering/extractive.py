@@ -54,6 +54,7 @@ class Candidate:
     end: int
     score: float
     on_topic: bool = True  # states the asked relation or shares a question word
+    rank: int = 0  # rank of its passage: the top passages decide whether there is an answer, the rest help choose
 
     @property
     def text(self) -> str:
@@ -77,9 +78,10 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
         # a question about a marriage, a feud, an apology... is answered only by a sentence that states one
         cands = [c for c in cands if any(states(r, _widened_text(c, spans, settings.max_quote_chars))
                                          for r in relations)]
-        if not cands:
+        if not _in_top(cands, retrieval):
             return abstain(base, retrieval.people, known_people, relations)
-    if not cands or cands[0].score < settings.min_sentence_score:
+    top = _in_top(cands, retrieval)
+    if not top or top[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
     chosen = _choose(cands, settings)
     if retrieval.present_tense:
@@ -115,6 +117,12 @@ def _with_event(question, quotes, state, pair, settings):
         return quotes  # a quote as new as the event already says it
     best = max((q[3] for q in quotes), default=0.0)
     return [(pair.articles[aid], event.start, event.end, best)] + quotes[: settings.max_quotes - 1]
+
+
+def _in_top(cands: list[Candidate], retrieval: Retrieval) -> list[Candidate]:
+    """Whether there is an answer is decided on the top passages, as before the pool was widened: the wider pool
+    only helps choose the quotes (measured: deciding on it cost BBC abstention recall 94% -> 83%)."""
+    return [c for c in cands if c.rank < len(retrieval.passages)]
 
 
 def _with_denial(question, chosen, cands, settings):
@@ -243,7 +251,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
                               and bool(_PRESENT_STATE.search(text))),
                 penalty=_penalty(text), answer_type=float(bool(wanted and wanted.search(text))),
             )
-            out.append((Candidate(art, j, start, end, 0.0, on_topic), feats))
+            out.append((Candidate(art, j, start, end, 0.0, on_topic, rank), feats))
     return out
 
 
