@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
@@ -121,7 +122,14 @@ def ask(page, question: str):
             raise AssertionError(f"no answer to {question!r}")
         page.wait_for_timeout(100)
     last = done.nth(done.count() - 1)
-    last.scroll_into_view_if_needed()
+    for attempt in range(3):  # Gradio may re-render the finished message once more (follow-ups, timeline panel)
+        try:
+            last.scroll_into_view_if_needed(timeout=10_000)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            page.wait_for_timeout(300)
     return last
 
 

@@ -202,6 +202,9 @@ def _answer_line(answer: Answer, uid: str, refs: dict[int, str]) -> tuple[str, i
         holder = next((c for c in answer.citations if answer.short_answer and answer.short_answer in c.quote), first)
         badge = (f'<span class="ac-verdict ac-verdict-{esc(answer.verdict)}">{VERDICTS[answer.verdict]}</span>'
                  if answer.verdict in VERDICTS else "")
+        if not answer.short_answer:  # Yes / No / Unclear, and the quote it rests on (citation 1), shown once
+            return (f'<p class="ac-lead ac-line">{badge}<span class="ac-lead-quote">{esc_lines(first.quote)}</span>'
+                    f'{refs[first.n]}{as_of}</p>', first.n)
         short = f'<span class="ac-short">{esc(answer.short_answer)}</span>' if answer.short_answer else ""
         same = answer.short_answer and answer.short_answer.strip() == holder.quote.strip()
         return (f'<div class="ac-line">{badge}{short}{refs[holder.n]}{as_of}</div>',
