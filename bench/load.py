@@ -9,6 +9,7 @@ distinctive phrase of the article gets a citation from that article.
 
     .venv/bin/python bench/load.py                      # both modes, 60 s each
     .venv/bin/python bench/load.py --modes server --seconds 20 --articles 50
+    .venv/bin/python bench/load.py --from-store /tmp/s10k/store   # a store grown by bench/scale.py --store
 
 Clients call Gradio's REST API with httpx (`--client gradio_client` uses gradio_client's Client.submit; it
 spends more CPU per call in this process, which competes with the app on a small machine). Latency is per
@@ -358,6 +359,12 @@ def run_mode(mode: str, args, items: list[Item], work: Path) -> dict[str, Any]:
     procs: list[Proc] = []
     result: dict[str, Any] = {"mode": mode}
     try:
+        if args.from_store:  # start from a grown store (e.g. bench/scale.py --store PATH), copied: never changed
+            import shutil
+
+            shutil.copytree(args.from_store, work / ("chroma-db" if mode == "server" else "store"),
+                            ignore=shutil.ignore_patterns("*.lock", ".askcelebs-write-in-progress", ".askcelebs-served*"))
+            result["from_store"] = str(args.from_store)
         if mode == "server":
             port = free_port()
             chroma = Proc("chroma", [str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port),
@@ -519,6 +526,7 @@ def main() -> int:
     ap.add_argument("--instances", type=int, default=2, help="app instances behind the Chroma server (server mode)")
     ap.add_argument("--readd-fraction", type=float, default=0.1, help="share of articles sent a second time")
     ap.add_argument("--csv", type=Path, default=BBC_CSV)
+    ap.add_argument("--from-store", type=Path, help="copy this embedded store in first (to load a grown store)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--api-add-text", default=API["add_text"], help="api_name of the add-text endpoint")

@@ -16,7 +16,8 @@ model run. Misses (a sentence split differently, a question) go to the real mode
 model's throughput is measured separately on 512 pool sentences and printed.
 
 Per size, in a fresh child process over the same store: cold start (open the store and answer the first
-question; chromadb is imported and the embedding model loaded before the clock starts, timed apart), warm ask
+question; chromadb is imported and the embedding and NER models loaded before the clock starts, timed apart:
+they cost the same at every size), warm ask
 p50/p95 over pair, single-person, topic and abstaining questions, pair-question p95, a plain LangChain similarity search
 (langchain-chroma over the same chunk collection, k=4) p95, add one new article, the first ask after it, and
 the child's peak RSS. Ingest chunks/s is the rate of the increment that grew the store to that size.
@@ -47,7 +48,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = ROOT.parent / "shared" / "corpora" / "bbc-news.csv"
+DEFAULT_CSV = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if p.is_dir()),
+                   ROOT.parent / "shared") / "corpora" / "bbc-news.csv"  # beside the checkout or a worktree
 CACHE = Path(os.environ.get("ASKCELEBS_BENCH_CACHE", Path.home() / ".cache" / "askcelebs-bench"))
 FIRST = ("Ola Ivo Mira Dex Tova Lars Nina Otto Rhea Cole Ines Bram Zara Emil Lena Hugo Sade Milo Vera Axel Iris "
          "Noor Finn Cleo Jude Maya Oren Petra Quin Rosa Soren Tali Umar Vida Wren Yara Zeno Anouk Basil Clio").split()
@@ -187,6 +189,11 @@ def child(args) -> None:
     real = get_embedder(Settings())
     real.embed_one("warm up")
     model_load = time.perf_counter() - t
+    from askcelebs import entities
+
+    t = time.perf_counter()
+    entities.nlp()  # spaCy's NER model (and the torch import it pulls in): once per process, whatever the size
+    ner_load = time.perf_counter() - t
     pool = spec["pool"]
     embedder = CachedEmbedder(real, pool_embeddings(real, pool))
     qs = [tuple(q) for q in spec["questions"]]
@@ -221,7 +228,7 @@ def child(args) -> None:
     bot.ask(qs[0][1])
     after = time.perf_counter() - t
     print(json.dumps({
-        "model_load_s": round(model_load, 2), "open_s": round(opened, 2), "cold_start_s": round(cold, 2),
+        "model_load_s": round(model_load, 2), "ner_load_s": round(ner_load, 2), "open_s": round(opened, 2), "cold_start_s": round(cold, 2),
         "ask_p50_ms": round(statistics.median(every), 1), "ask_p95_ms": round(_p95(every), 1),
         "pair_ask_p95_ms": round(_p95(times["pair"]), 1),
         **{f"{k}_p50_ms": round(statistics.median(v), 1) for k, v in times.items()},

@@ -11,9 +11,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import StoreBusyError
 from .bm25 import SegmentedBM25
 from .people import NameIndex, detect_people
 from .records import ChunkRef, StoredArticle, visible
+from .snapshot import Journal, decode, encode
 from .store import Store
 from .tokens import tokenize
 
@@ -22,6 +24,7 @@ def _meta_key(rec: StoredArticle) -> tuple:
     return (rec.title, rec.url, rec.published, rec.author, rec.outlet)
 
 log = logging.getLogger(__name__)
+MERGE_AT_WRITE = 2000  # chunks: from this size a write that leaves BM25 due for a merge merges it (and saves it)
 
 
 class SideIndex:
@@ -30,7 +33,8 @@ class SideIndex:
     Built once at open, patched per article on add/remove and on a changed store token (each change costs what
     the changed articles cost, not what the store holds); never rebuilt per question. With a `folder` (an
     embedded store's), each merged BM25 base is saved there under the store's change token, and a cold start
-    memory-maps the newest one and patches it instead of rebuilding.
+    memory-maps the newest one and patches it instead of rebuilding; and the articles and chunk refs are kept
+    there as a state plus a journal of writes (snapshot.py), read at a cold start instead of the whole store.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
@@ -46,6 +50,11 @@ class SideIndex:
         self.lower_texts: dict[str, str] = {}
         self.generation = 0  # bumped on every change; caches derived from the index key on it
         self.epoch = -1  # the store epoch this was loaded at
+        self._journal = Journal(folder) if folder is not None else None
+        self._pos: tuple[int, int] | None = None  # (state seq, journal offset) that self.token is at
+        self._collection = ""  # the articles collection the journal describes
+        self._changed: set[str] = set()  # articles this process put or edited since its last journal line
+        self._dropped: set[str] = set()
 
     @property
     def chunks(self) -> list[ChunkRef]:
@@ -57,20 +66,31 @@ class SideIndex:
         return len(self.refs)
 
     def load(self, store: Store) -> None:
+        if self.commit not in store.touch_listeners:
+            store.touch_listeners.append(self.commit)
         with self._lock:
             token = store.change_token()
             self.epoch = store.epoch
+            if self._load_state(store, token):
+                self._load_saved()
+                return
+            self._reset(store)
             shown, _ = visible(store.records(with_text=True))
             refs = _complete(store, shown, [c for c in store.chunk_refs() if c.article_id in shown])
-            self.articles, self.lower_texts, self.by_source = {}, {}, {}
-            self.refs, self.by_article = {}, {}
-            self.names = NameIndex()
-            self._bm25 = SegmentedBM25()
             for rec in shown.values():
                 self._put(rec, words=False)
             self._put_chunks(refs)
             self.token = token
             self._load_saved()
+            self._save_state_if_free(store)
+
+    def _reset(self, store: Store) -> None:
+        self.articles, self.lower_texts, self.by_source = {}, {}, {}
+        self.refs, self.by_article = {}, {}
+        self.names = NameIndex()
+        self._bm25 = SegmentedBM25()
+        self._pos, self._collection = None, str(store.articles.id)
+        self._changed, self._dropped = set(), set()
 
     def refresh(self, store: Store) -> bool:
         """Cheap when nothing changed (one small read); loads only the articles that did change."""
@@ -81,11 +101,13 @@ class SideIndex:
         if token == self.token:
             return False
         with self._lock:
+            if self._follow_journal(store, token):
+                return True
             records = store.records()
             shown, _ = visible(records)
             gone = [a for a in self.articles if a not in shown]
             new = [a for a in shown if a not in self.articles]
-            self.remove(gone)
+            self._remove(gone)
             if new:
                 for rec in store.records(ids=new, with_text=True):
                     self._put(rec)
@@ -96,6 +118,7 @@ class SideIndex:
                     self.articles[aid] = dataclasses.replace(shown[aid], text=old.text)
                     self.generation += 1
             self.token = token
+            self._pos = None  # the journal no longer follows from here; the next full load writes a new state
         return True
 
     def update(self, rec: StoredArticle) -> None:
@@ -104,14 +127,24 @@ class SideIndex:
             if rec.article_id in self.articles:
                 self.articles[rec.article_id] = dataclasses.replace(rec, text=self.articles[rec.article_id].text)
                 self.generation += 1
+                self._changed.add(rec.article_id)
 
     def add(self, rec: StoredArticle, refs: list[ChunkRef], removed: Iterable[str] = ()) -> None:
         with self._lock:
             self.remove(removed)
             self._put(rec)
             self._put_chunks(refs)
+            self._changed.add(rec.article_id)
 
     def remove(self, article_ids: Iterable[str]) -> None:
+        with self._lock:
+            for aid in article_ids:
+                if aid in self.articles:
+                    self._dropped.add(aid)
+                    self._changed.discard(aid)
+            self._remove(article_ids)
+
+    def _remove(self, article_ids: Iterable[str]) -> None:
         ids = [a for a in dict.fromkeys(article_ids) if a in self.articles]
         if not ids:
             return
@@ -125,7 +158,7 @@ class SideIndex:
 
     def _put(self, rec: StoredArticle, words: bool = True) -> None:
         if rec.article_id in self.articles:
-            self.remove([rec.article_id])
+            self._remove([rec.article_id])
         self.articles[rec.article_id] = rec
         low = self.lower_texts[rec.article_id] = rec.text.lower()
         self.by_source.setdefault(rec.source, []).append(rec.article_id)
@@ -167,12 +200,117 @@ class SideIndex:
         """(chunk id, score), best first; segments are merged lazily, at the first search after many changes."""
         with self._lock:
             if self._bm25.needs_merge():
-                refs = self.chunks
-                self._bm25.build([c.chunk_id for c in refs], [self._tokens_of(c) for c in refs])
-                with self.names._lock:
-                    self.names.words.compact()
-                self._save()
+                self._merge()
             return self._bm25.search(query_tokens, k)
+
+    def _merge(self) -> None:
+        refs = self.chunks
+        self._bm25.build([c.chunk_id for c in refs], [self._tokens_of(c) for c in refs])
+        with self.names._lock:
+            self.names.words.compact()
+        self._save()
+
+    # --- the state and journal (snapshot.py): a cold start reads them instead of every record and chunk ----
+
+    def _load_state(self, store: Store, token: str) -> bool:
+        """The saved state, patched by the journal's writes since, if it ends at `token` with the store's counts;
+        a write interrupted since (the pending marker) or one that bypassed the journal means the store is read."""
+        if self._journal is None or store.write_interrupted():
+            return False
+        saved = self._journal.read_state(str(store.articles.id))
+        if saved is None:
+            return False
+        items = {d["id"]: d for d in saved.articles}
+        at, counts, offset = saved.header["token"], saved.header["counts"], 0
+        for line, end in self._journal.lines(saved.seq):
+            if line["after"] != at:
+                break
+            _apply_line(items, line)
+            at, counts, offset = line["token"], line["counts"], end
+        if at != token or counts != store.row_counts():
+            return False
+        self._reset(store)
+        refs = []
+        for d in items.values():
+            rec, got = decode(d)
+            self._put(rec, words=False)
+            refs += got
+        self._put_chunks(refs)
+        self.token, self._pos = token, (saved.seq, offset)
+        return True
+
+    def _follow_journal(self, store: Store, token: str) -> bool:
+        """Another process's writes, read from its journal lines (what changed, with texts) instead of the store."""
+        if self._pos is None or self._collection != str(store.articles.id) or store.write_interrupted():
+            return False
+        seq, offset = self._pos
+        lines, at = [], self.token
+        for line, end in self._journal.lines(seq, offset):
+            if line["after"] != at:
+                return False
+            lines.append(line)
+            at, counts, offset = line["token"], line["counts"], end
+        if at != token or not lines or counts != store.row_counts():
+            return False
+        for line in lines:
+            self._remove(line["drop"])
+            for d in line["put"]:
+                rec, refs = decode(d)
+                old = self.articles.get(rec.article_id)
+                if old is not None and old.text == rec.text and old.chunks == rec.chunks:
+                    self.articles[rec.article_id] = rec  # an edit of metadata: chunks and indexes stay
+                    self.generation += 1
+                    continue
+                self._put(rec)
+                self._put_chunks(refs)
+        self.token, self._pos = token, (seq, offset)
+        return True
+
+    def commit(self, store: Store, token: str) -> None:
+        """Called by Store.touch (under the writer lock) with the token it wrote: this process's changes since its
+        last token become one journal line; past a size the journal is folded into a new state."""
+        if self._journal is None:
+            return
+        with self._lock:
+            changed, dropped = self._changed, self._dropped
+            self._changed, self._dropped = set(), set()
+            if self._pos is None or self._collection != str(store.articles.id):
+                return
+            seq, _ = self._pos
+            line = {"after": self.token, "token": token, "counts": store.row_counts(), "drop": sorted(dropped),
+                    "put": [encode(self.articles[a], self.by_article.get(a, [])) for a in sorted(changed)
+                            if a in self.articles]}
+            try:
+                size = self._journal.append(seq, line)
+            except OSError as exc:
+                log.warning("could not write the side index journal in %s: %s", self.folder, exc)
+                self._pos = None
+                return
+            self.token, self._pos = token, (seq, size)
+            if self._journal.needs_compaction(seq, size):
+                self._save_state(store)
+            if self.chunk_count >= MERGE_AT_WRITE and self._bm25.needs_merge():
+                self._merge()  # here, by the writer, so a new process never builds BM25 at its first question
+
+    def _save_state_if_free(self, store: Store) -> None:
+        """After reading the whole store: save it for the next cold start, if no other process is writing."""
+        if self._journal is None or store.write_interrupted() or store.inspect_only:
+            return
+        try:
+            with store.writing():
+                if store.change_token() == self.token and not store.write_interrupted():
+                    self._save_state(store)
+        except StoreBusyError:
+            pass
+
+    def _save_state(self, store: Store) -> None:
+        header = {"collection": str(store.articles.id), "token": self.token, "counts": store.row_counts()}
+        articles = [encode(rec, self.by_article.get(aid, [])) for aid, rec in self.articles.items()]
+        try:
+            self._pos = (self._journal.write_state(header, articles), 0)
+        except OSError as exc:
+            log.warning("could not save the side index in %s: %s", self.folder, exc)
+            self._pos = None
 
     # --- persistence (embedded stores): <folder>/<change token>/ holds the BM25 base merged at that token --
 
@@ -234,8 +372,15 @@ class SideIndex:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         for old in self.folder.iterdir() if self.folder.is_dir() else ():
-            if old.name != self.token and not old.name.startswith("tmp-"):
+            if old.is_dir() and old.name != self.token and not old.name.startswith("tmp-"):
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _apply_line(items: dict[str, dict], line: dict) -> None:
+    for aid in line["drop"]:
+        items.pop(aid, None)
+    for d in line["put"]:
+        items[d["id"]] = d
 
 
 def _complete(store: Store, shown: dict[str, StoredArticle], refs: list[ChunkRef]) -> list[ChunkRef]:

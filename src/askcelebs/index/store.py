@@ -68,6 +68,7 @@ class Store:
         self._write_lock = threading.RLock()
         self._file_lock = None
         self.epoch = 0  # bumped when the collections were recreated (a rebuild elsewhere) and reopened here
+        self.touch_listeners: list = []  # f(store, token) after every change token written (the side journal)
         with self.guard("open"):
             self.client = self._connect()
             self.meta = self._collection(META)
@@ -297,6 +298,12 @@ class Store:
         return {i: (int(m["start"]), int(m["end"]), np.asarray(e, np.float32))
                 for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])}
 
+    def row_counts(self) -> list[int]:
+        """Article records and chunks: what the side journal checks (a write it did not see changes one). The
+        sentences are left out: a first count() of a collection loads its vector index, the largest one here."""
+        with self.guard("count"):
+            return [self.articles.count(), self.chunks.count()]
+
     def count(self) -> dict[str, int]:
         with self.guard("count"):
             return {"article_records": self.articles.count(), "chunks": self.chunks.count(),
@@ -412,7 +419,13 @@ class Store:
         with self.guard("write change token"):
             self.meta.upsert(ids=["version"], embeddings=[[1.0]],
                              metadatas=[{"token": token, "at": time.time(), "articles": str(self.articles.id)}])
+        for listener in list(self.touch_listeners):
+            listener(self, token)
         return token
+
+    def write_interrupted(self) -> bool:
+        """An embedded store whose last write did not finish: what it holds must be read, not trusted to files."""
+        return not self.is_server and self._pending_file.exists()
 
     def sweep(self) -> int:
         """Remove what interrupted writers left: data of never-committed adds, superseded records."""
