@@ -167,9 +167,9 @@ def run_askcelebs(bot, questions: list[dict], gold: dict[str, str | None], show:
     return rows
 
 
-def run_baseline(corpus: list[tuple[str, Article]], questions: list[dict], gold: dict[str, str | None],
-                 model_path: str, workdir: Path) -> tuple[list[dict], dict[str, float]]:
-    """The plain LangChain pipeline over the same articles: dense top-4 chunks, no abstention."""
+def plain_pipeline(corpus: list[tuple[str, Article]], model_path: str, workdir: Path):
+    """The plain LangChain pipeline over the same articles (RecursiveCharacterTextSplitter 1000/200,
+    HuggingFaceEmbeddings, Chroma), each article once; returns the vector store, warmed up, and its build figures."""
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -189,17 +189,27 @@ def run_baseline(corpus: list[tuple[str, Article]], questions: list[dict], gold:
     store.add_documents(docs)
     build = time.perf_counter() - t0
     store.similarity_search("warm up", k=4)
+    return store, {"build_seconds": build, "chunks": len(docs)}
+
+
+def plain_citations(hits) -> list[dict]:
+    """Whole chunks as the plain pipeline's "quotes", with their offsets."""
+    return [{"quote": d.page_content, "article_id": d.metadata["article_id"], "start": d.metadata["start_index"],
+             "end": d.metadata["start_index"] + len(d.page_content)} for d in hits]
+
+
+def run_baseline(corpus: list[tuple[str, Article]], questions: list[dict], gold: dict[str, str | None],
+                 model_path: str, workdir: Path) -> tuple[list[dict], dict[str, float]]:
+    """The plain LangChain pipeline over the same articles: dense top-4 chunks, no abstention."""
+    store, info = plain_pipeline(corpus, model_path, workdir)
     rows = []
     for q in questions:
         t0 = time.perf_counter()
         hits = store.similarity_search(q["question"], k=5)
         seconds = time.perf_counter() - t0
         ranked = list(dict.fromkeys(d.metadata["article_id"] for d in hits))
-        cites = [{"quote": d.page_content, "article_id": d.metadata["article_id"],
-                  "start": d.metadata["start_index"], "end": d.metadata["start_index"] + len(d.page_content)}
-                 for d in hits[:4]]
-        rows.append(_row(q, gold[q["id"]], ranked, cites, False, seconds))
-    return rows, {"build_seconds": build, "chunks": len(docs)}
+        rows.append(_row(q, gold[q["id"]], ranked, plain_citations(hits[:4]), False, seconds))
+    return rows, info
 
 
 def run_eval(bbc_csv: Path | None = None, baseline: bool = True, show: bool = False,

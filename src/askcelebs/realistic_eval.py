@@ -138,32 +138,18 @@ def run_askcelebs(bot, qs: list[dict], sources: dict[str, str], show: bool) -> l
 
 def run_baseline(items: list[tuple[str, Article]], qs: list[dict], sources: dict[str, str], model_path: str,
                  workdir: Path) -> tuple[list[dict], dict[str, float]]:
-    """The plain LangChain pipeline: RecursiveCharacterTextSplitter 1000/200, HuggingFaceEmbeddings, Chroma,
-    dense top-4 chunks as the "answer" (no verdict, no short answer, never abstains)."""
-    from langchain_chroma import Chroma
-    from langchain_core.documents import Document
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    """The plain LangChain pipeline: dense top-4 chunks as the "answer" (no verdict, no short answer, never
+    abstains)."""
+    from .evaluation import plain_citations, plain_pipeline
 
-    t0 = time.perf_counter()
-    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
-    docs = []
-    for _, art in items:
-        docs += splitter.split_documents([Document(art.text, metadata={"article_id": art.article_id})])
-    store = Chroma(collection_name="plain", embedding_function=HuggingFaceEmbeddings(
-        model_name=model_path, model_kwargs={"device": "cpu"}), persist_directory=str(workdir / "plain"))
-    store.add_documents(docs)
-    build = time.perf_counter() - t0
-    store.similarity_search("warm up", k=4)
+    store, info = plain_pipeline(items, model_path, workdir)
     rows = []
     for q in qs:
         t0 = time.perf_counter()
         hits = store.similarity_search(q["question"], k=4)
         seconds = time.perf_counter() - t0
-        cites = [{"quote": d.page_content, "article_id": d.metadata["article_id"], "start": d.metadata["start_index"],
-                  "end": d.metadata["start_index"] + len(d.page_content)} for d in hits]
-        rows.append(row(q, cites, sources, False, seconds))
-    return rows, {"build_seconds": build, "chunks": len(docs)}
+        rows.append(row(q, plain_citations(hits), sources, False, seconds))
+    return rows, info
 
 
 def run(name: str, baseline: bool = True, show: bool = False) -> dict[str, Any]:
