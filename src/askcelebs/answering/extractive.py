@@ -15,7 +15,7 @@ import numpy as np
 
 from ..config import AnswerSettings
 from ..entities import did_you_mean
-from ..index import Store, StoredArticle, stem, tokenize
+from ..index import Store, StoredArticle, same_word, stem, tokenize
 from ..people import Name, article_mentions, is_cased, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
 from . import reader
@@ -78,9 +78,9 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
         # a question about a marriage, a feud, an apology... is answered only by a sentence that states one
         cands = [c for c in cands if any(states(r, _widened_text(c, spans, settings.max_quote_chars))
                                          for r in relations)]
-        if not _in_top(cands, retrieval):
-            return abstain(base, retrieval.people, known_people, relations)
     top = _in_top(cands, retrieval)
+    if relations and not top:
+        return abstain(base, retrieval.people, known_people, relations)
     if not top or top[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
     chosen = _choose(cands, settings)
@@ -119,6 +119,11 @@ def _with_event(question, quotes, state, pair, settings):
     return [(pair.articles[aid], event.start, event.end, best)] + quotes[: settings.max_quotes - 1]
 
 
+def _near_floor(cands: list[Candidate], settings: AnswerSettings) -> float:
+    """How far below the best sentence a sentence may score and still supply a denial or a typed answer."""
+    return max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
+
+
 def _in_top(cands: list[Candidate], retrieval: Retrieval) -> list[Candidate]:
     """Whether there is an answer is decided on the top passages, as before the pool was widened: the wider pool
     only helps choose the quotes (measured: deciding on it cost BBC abstention recall 94% -> 83%)."""
@@ -127,7 +132,7 @@ def _in_top(cands: list[Candidate], retrieval: Retrieval) -> list[Candidate]:
 
 def _with_denial(question, chosen, cands, settings):
     """A yes/no question about a rumour is answered by its denial: a near-best sentence denying it is quoted."""
-    floor = max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
+    floor = _near_floor(cands, settings)
     if any(reader.stance(question, c.text).why == "denial" for c in chosen):
         return chosen
     cited = {c.article.article_id for c in chosen}
@@ -142,7 +147,7 @@ def _with_typed_span(asked, question, chosen, cands, names, settings, known):
     hit = reader.typed_span(asked, question, sorted(chosen, key=lambda c: -c.score), names, known)
     if hit is not None:
         return chosen, hit[1]
-    floor = max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
+    floor = _near_floor(cands, settings)
     hit = reader.typed_span(asked, question, [c for c in cands if c.score >= floor], names, known)
     if hit is None:
         return chosen, None
@@ -191,12 +196,6 @@ class Features:
                 + w.rank * self.rank + w.present * self.present + w.answer_type * self.answer_type - self.penalty)
 
 
-def _same_word(a: str, b: str) -> bool:
-    """manager/management, argue/argument, friend/friendship: the shorter word, less one letter, starts both."""
-    n = min(len(a), len(b))
-    return n >= 4 and a[: max(4, n - 1)] == b[: max(4, n - 1)]
-
-
 def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[Candidate, Features]]:
     names = retrieval.people.names
     name_words = {stem(w) for n in names for w in n.words}
@@ -241,7 +240,7 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
             toks = set(tokenize(text))
             # "still/now" evidence counts only when it is about what was asked, not any sentence saying "again"
             stated = any(states(r, text) for r in relations)
-            on_topic = stated or any(_same_word(t, w) for t in terms for w in toks)
+            on_topic = stated or any(same_word(t, w) for t in terms for w in toks)
             # "getting along" answers "still friends?": the asked relation's words count as matched when it is stated
             matched = (terms & toks) | (relation_terms if stated else set())
             feats = Features(

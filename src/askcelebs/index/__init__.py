@@ -4,7 +4,7 @@ tokens. Import from here: `from askcelebs.index import Store, SideIndex, ...`.""
 from .records import ArticleWrite, ChunkRef, StoredArticle, visible
 from .side import SideIndex
 from .store import ARTICLES, CHUNKS, EF_SEARCH, META, SCHEMA, SENTENCES, Store
-from .tokens import STOPWORDS, stem, tokenize
+from .tokens import STOPWORDS, same_word, stem, tokenize
 
 __all__ = ["ARTICLES", "CHUNKS", "EF_SEARCH", "META", "SCHEMA", "SENTENCES", "STOPWORDS", "ArticleWrite", "ChunkRef",
-           "SideIndex", "Store", "StoredArticle", "stem", "tokenize", "visible"]
+           "SideIndex", "Store", "StoredArticle", "same_word", "stem", "tokenize", "visible"]

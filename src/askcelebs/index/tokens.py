@@ -27,3 +27,9 @@ def stem(token: str) -> str:
         if len(token) > len(suffix) + 3 and token.endswith(suffix):
             return token[: -len(suffix)] + ("y" if suffix == "ies" else "")
     return token
+
+
+def same_word(a: str, b: str) -> bool:
+    """manager/management, argue/argument, friend/friendship: the shorter word, less one letter, starts both."""
+    n = min(len(a), len(b))
+    return n >= 4 and a[: max(4, n - 1)] == b[: max(4, n - 1)]

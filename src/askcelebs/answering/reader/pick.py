@@ -8,7 +8,7 @@ from typing import Sequence
 
 from ... import entities
 from ..relations import asked_relations
-from ...index import stem, tokenize
+from ...index import same_word, stem, tokenize
 from ...people import Name, article_mentions, name_pattern
 from .question import Asked
 from .spans import find
@@ -29,8 +29,7 @@ _FORMS = {"wrote": "write", "written": "write", "met": "meet", "fell": "fall", "
 
 def _same_word(a: str, b: str) -> bool:
     a, b = _FORMS.get(a, a), _FORMS.get(b, b)
-    n = min(len(a), len(b))
-    return a == b or n >= 4 and a[: max(4, n - 1)] == b[: max(4, n - 1)]
+    return a == b or same_word(a, b)
 
 
 _MAKES = r"(?:write|wrote|written|record|recorded|make|made|release|released|film|filmed|shoot|shot|sing|sang|direct|" \
