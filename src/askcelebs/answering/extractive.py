@@ -20,7 +20,7 @@ from ..people import Name, article_mentions, is_cased, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
 from . import reader
 from .relations import Relation, asked_relations, states
-from .types import Answer, Citation
+from .types import Answer, Citation, fmt_day
 
 NAME_WEIGHT = 0.0
 TERM_WEIGHT = 0.10
@@ -343,7 +343,7 @@ def compose(base: Answer, quotes: list[tuple[StoredArticle, int, int, float]], p
     for c in cites:
         piece = f"{c.quote} [{c.n}]"
         if time_aware and c.published:
-            label = f"As of {_fmt(c.published)}" if c.published == newest else f"Earlier ({_fmt(c.published)})"
+            label = f"As of {fmt_day(c.published)}" if c.published == newest else f"Earlier ({fmt_day(c.published)})"
             if not parts or c.published != cites[c.n - 2].published:
                 piece = f"{label}: {piece}"
         parts.append(piece)
@@ -351,10 +351,6 @@ def compose(base: Answer, quotes: list[tuple[StoredArticle, int, int, float]], p
     base.citations = cites
     base.as_of = newest if time_aware else (max(dated) if dated else None)
     return base
-
-
-def _fmt(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
 
 
 _ASKED_WORD = {"person": "who", "date": "when", "place": "where", "number": "how many or how much",

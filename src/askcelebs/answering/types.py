@@ -9,6 +9,11 @@ from typing import Any
 from ..index import StoredArticle
 
 
+def fmt_day(d: dt.date) -> str:
+    """How answers write a date: "22 March 2023"."""
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
 @dataclass(frozen=True)
 class Citation:
     """A verbatim quote: always `article.text[start:end]`. Build it with `Citation.of`, never from free text."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..types import Answer
+from ..types import Answer, fmt_day
 from .evidence import not_evidence
 from .question import Asked, analyse
 from .spans import Found, find
@@ -26,10 +26,6 @@ __all__ = ["Asked", "Found", "PairHistory", "StateVerdict", "Verdict", "analyse"
 
 _MAX_REASON = 110
 _NOW = re.compile(r"\b(?:still|now|currently|these days|today|again|no longer|any ?more)\b", re.I)
-
-
-def _fmt(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
 
 
 def reason_span(quote: str, cue_at: int | None = None) -> str:
@@ -62,7 +58,7 @@ def _tail(answer: Answer, skip: set[int], newest: dt.date | None) -> str:
         if i in skip:
             continue
         if newest and c.published and c.published != newest:
-            label = f"Earlier ({_fmt(c.published)}): "
+            label = f"Earlier ({fmt_day(c.published)}): "
         else:
             label = "Also: "
         parts.append(("" if label == last_label else label) + _piece(answer, i))
@@ -117,8 +113,8 @@ def finish(answer: Answer, asked: Asked, question: str, span: tuple[str, int, in
         named = [_named(c.quote, answer.people) for c in answer.citations]
         # ... and a quote saying how things stand now ("are still getting along") leads one that only looks back
         now = [bool(_NOW.search(c.quote)) and bool(_NOW.search(question)) for c in answer.citations]
-        order = sorted(range(len(answer.citations)),
-                       key=lambda i: (-(answer.citations[i].published or dt.date.min).toordinal(), -named[i], -now[i], i))
+        newest_first = [-(c.published or dt.date.min).toordinal() for c in answer.citations]
+        order = sorted(range(len(answer.citations)), key=lambda i: (newest_first[i], -named[i], -now[i], i))
         if top is not None:
             first = next((i for i, c in enumerate(answer.citations) if (c.article_id, c.start) == top), 0)
             order = [first] + [i for i in order if i != first]
@@ -134,7 +130,7 @@ def finish(answer: Answer, asked: Asked, question: str, span: tuple[str, int, in
         v = Verdict(v.verdict, 0, list(range(1, len(v.disagree) + 1)), v.why)
         lead = answer.citations[v.lead]
         cue = stance(question, lead.quote).cue
-        when = f" — as of {_fmt(lead.published)}" if lead.published and newest else ""
+        when = f" — as of {fmt_day(lead.published)}" if lead.published and newest else ""
         word = v.verdict.capitalize()
         if v.verdict == "unclear":
             how = "the sources disagree" if v.why == "disagree" else "the newest report is hedged"
@@ -152,7 +148,7 @@ def finish(answer: Answer, asked: Asked, question: str, span: tuple[str, int, in
                 answer.short_answer = c.quote[s - c.start:e - c.start]
                 _lead_first(answer, [i])
                 i = 0
-                when = f" (as of {_fmt(c.published)})" if c.published and newest and c.published != newest else ""
+                when = f" (as of {fmt_day(c.published)})" if c.published and newest and c.published != newest else ""
                 answer.text = f"{answer.short_answer}{when}: {_piece(answer, i, s - c.start)}." + \
                     _tail(answer, {i}, newest)
                 return answer

@@ -15,7 +15,7 @@ from typing import Mapping
 
 from ...index import StoredArticle
 from ...timeline import Timeline, TimelineEvent
-from ..types import Answer, Citation
+from ..types import Answer, Citation, fmt_day
 
 _HISTORY = re.compile(
     r"\b(?:timeline|history|over the years|over time|through the years|ups and downs|what (?:has )?happened between|"
@@ -82,7 +82,7 @@ def _fmt(d: dt.date | None, precision: str = "day") -> str:
         return str(d.year)
     if precision == "month":
         return d.strftime("%B %Y")
-    return f"{d.day} {d.strftime('%B %Y')}"
+    return fmt_day(d)
 
 
 _KIND_WORDS = {"met": "met", "introduced": "introduced", "worked_together": "worked together",
