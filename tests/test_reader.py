@@ -154,3 +154,45 @@ def test_flagship_still_friends_gets_a_yes(seeded_bot):
     friends = seeded_bot.ask("Are John Legend and Kanye West still friends?")
     assert friends.verdict == "yes"
     assert "still getting along fine" in friends.citations[0].quote
+
+
+def test_a_couple_who_split_and_stayed_friends_are_not_still_married(bot):
+    # names en_core_web_sm tags in a one-line text, so the pair's timeline has its events
+    _add(bot, "David Moore and Emma Collins are married. The actors wed on Saturday in Sonoma.", "Moore and Collins wed",
+         "2016-09-12")
+    _add(bot, "David Moore and Emma Collins have split, a representative said.", "Moore and Collins split",
+         "2022-03-14")
+    _add(bot, "David Moore says he and Emma Collins are very close friends these days.", "Still close", "2024-11-04")
+    answer = bot.ask("Are David Moore and Emma Collins still married?")
+    assert answer.verdict == "no", answer.text  # the couple's own events decide, not the newest friendly word
+    assert "have split" in answer.citations[0].quote
+
+
+def test_a_separation_answers_still_married_in_text_without_capitals(bot):
+    _add(bot, "david moore and emma collins have separated after six years of marriage, a representative said.",
+         "moore and collins", "2022-03-14")
+    answer = bot.ask("are david moore and emma collins still married?")
+    assert answer.verdict == "no", answer.text
+
+
+def test_the_feud_an_apology_ended_is_not_a_no_to_did_he_apologise(bot):
+    _add(bot, "Marlow Fenn has apologised to Odile Strand, 18 months after the pair fell out over royalties from "
+              "their album. \"Odile, I was wrong, and I'm sorry,\" Fenn wrote.", "Fenn apologises", "2022-01-10")
+    answer = bot.ask("Did Marlow Fenn apologise to Odile Strand?")
+    assert answer.verdict == "yes", answer.text
+
+
+def test_did_they_arrive_together_reads_the_sentence_about_them_and_an_event_is_not_a_person(bot):
+    _add(bot, "The Harbour Gala red carpet in Lisbon on Sunday was busier than ever, with actors and musicians arriving "
+              "together. Marlow Fenn and Odile Strand arrived separately and did not speak.", "Harbour Gala", "2024-05-06")
+    answer = bot.ask("Did Marlow Fenn and Odile Strand arrive at the Harbour Gala together?")
+    assert answer.people == ["Marlow Fenn", "Odile Strand"]  # the gala is what is asked about, not a third person
+    assert answer.verdict == "no", answer.text
+    assert "separately" in answer.citations[0].quote
+
+
+def test_a_refusal_to_apologise_is_a_no_even_beside_the_word_sorry(bot):
+    _add(bot, "Asked directly whether he would say sorry to Odile Strand, Marlow Fenn replied: \"I'm not going to "
+              "apologise for the film.\" Fenn stopped short of apologising.", "Fenn responds", "2019-04-09")
+    answer = bot.ask("Did Marlow Fenn apologise to Odile Strand?")
+    assert answer.verdict == "no", answer.text

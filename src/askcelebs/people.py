@@ -36,6 +36,7 @@ company corporation foundation academy institute school church city county state
 america american british english london york los angeles hollywood paris tv radio bbc itv cnn abc nbc cbs mtv
 association league cup championship olympics series season episode chapter act twitter instagram facebook
 youtube getty vogue insider president prime minister senator king queen prince princess
+gala ball premiere ceremony prize prizes fair expo summit week weekend fest
 """.split())
 
 # Role words written before a name at a sentence start: "Drummer Kit Abernethy", "Singers Corinne Vale".

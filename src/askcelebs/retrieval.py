@@ -108,7 +108,11 @@ class HybridRetriever:
     def names(self, question: str) -> list[Name]:
         # only known names sharing a word with the question can be found in it or resolve a name in it
         near = self.side.names.known_near(question_words(question, names_in_question(question)))
-        return names_in_question(question, near)
+        found = names_in_question(question, near)
+        # "the Halcyon Awards", "the Harbour Gala": an unknown multi-word name that names an event or organisation is
+        # what the question asks about, not a person who must be found in the articles
+        known = set(near)
+        return [n for n in found if n in known or len(n.words) == 1 or looks_like_person(n)]
 
     def check_people(self, names: list[Name]) -> PeopleCheck:
         check = PeopleCheck(names)

@@ -18,7 +18,7 @@ from ..entities import did_you_mean
 from ..index import Store, StoredArticle, same_word, stem, tokenize
 from ..people import Name, article_mentions, is_cased, passage_mentions
 from ..retrieval import PeopleCheck, Retrieval
-from . import reader
+from . import choose, reader
 from .relations import Relation, asked_relations, states
 from .types import Answer, Citation, fmt_day
 
@@ -83,14 +83,16 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
         return abstain(base, retrieval.people, known_people, relations)
     if not top or top[0].score < settings.min_sentence_score:
         return abstain(base, retrieval.people, known_people)
-    chosen = _choose(cands, settings)
+    chosen = choose.within_margin(cands, settings)
     if retrieval.present_tense:
-        chosen = _with_newest(chosen, cands, settings)
+        chosen = choose.with_newest(chosen, cands, settings)
     span = None
     if asked.answer_type == "verdict":
-        chosen = _with_denial(question, chosen, cands, settings)
+        chosen = choose.with_denial(question, chosen, cands, settings)
+        if not retrieval.present_tense:
+            chosen = choose.with_negative(question, chosen, cands, names, settings)
     if asked.wants_span:
-        chosen, span = _with_typed_span(asked, question, chosen, cands, names, settings, known_people)
+        chosen, span = choose.with_typed_span(asked, question, chosen, cands, names, settings, known_people)
         near = [c for c in cands if c.score >= cands[0].score - settings.quote_margin]
         # lower-cased text has no entities to type by: a sentence from it may hold the answer unseen
         if span is None and asked.answer_type != "title" and all(is_cased(c.article.text) for c in near):
@@ -100,58 +102,15 @@ def answer(question: str, retrieval: Retrieval, store: Store, settings: AnswerSe
     top = (quotes[0][0].article_id, quotes[0][1])
     state = reader.pair_state(question, retrieval.present_tense, pair) if asked.answer_type == "verdict" else None
     if state is not None:
-        quotes = _with_event(question, quotes, state, pair, settings)
+        quotes = choose.with_event(question, quotes, state, pair, settings)
     return reader.finish(compose(base, quotes, retrieval.present_tense or state is not None), asked, question, span,
                          top=None if retrieval.present_tense or state else top, state=state)
-
-
-def _with_event(question, quotes, state, pair, settings):
-    """The sentence a pair's current state rests on is quoted, replacing the weakest quote if need be."""
-    event, verdict = state.event, state.verdict
-    aid = event.source.article_id
-    if any(a.article_id == aid and s <= event.start < e for a, s, e, _ in quotes):
-        return quotes
-    since = event.source.published or dt.date.min
-    if any((a.published or dt.date.min) >= since and reader.stance(question, a.text[s:e]).verdict == verdict
-           for a, s, e, _ in quotes):
-        return quotes  # a quote as new as the event already says it
-    best = max((q[3] for q in quotes), default=0.0)
-    return [(pair.articles[aid], event.start, event.end, best)] + quotes[: settings.max_quotes - 1]
-
-
-def _near_floor(cands: list[Candidate], settings: AnswerSettings) -> float:
-    """How far below the best sentence a sentence may score and still supply a denial or a typed answer."""
-    return max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
 
 
 def _in_top(cands: list[Candidate], retrieval: Retrieval) -> list[Candidate]:
     """Whether there is an answer is decided on the top passages, as before the pool was widened: the wider pool
     only helps choose the quotes (measured: deciding on it cost BBC abstention recall 94% -> 83%)."""
     return [c for c in cands if c.rank < len(retrieval.passages)]
-
-
-def _with_denial(question, chosen, cands, settings):
-    """A yes/no question about a rumour is answered by its denial: a near-best sentence denying it is quoted."""
-    floor = _near_floor(cands, settings)
-    if any(reader.stance(question, c.text).why == "denial" for c in chosen):
-        return chosen
-    cited = {c.article.article_id for c in chosen}
-    denial = next((c for c in cands if c.score >= floor - 0.15 and (c.on_topic or c.article.article_id in cited)
-                   and reader.stance(question, c.text).why == "denial"), None)
-    return chosen if denial is None else [denial] + chosen[: settings.max_quotes - 1]
-
-
-def _with_typed_span(asked, question, chosen, cands, names, settings, known):
-    """The short answer comes from a chosen quote; when none holds one of the asked type, a near-best sentence
-    that does joins them, first."""
-    hit = reader.typed_span(asked, question, sorted(chosen, key=lambda c: -c.score), names, known)
-    if hit is not None:
-        return chosen, hit[1]
-    floor = _near_floor(cands, settings)
-    hit = reader.typed_span(asked, question, [c for c in cands if c.score >= floor], names, known)
-    if hit is None:
-        return chosen, None
-    return [hit[0]] + [c for c in chosen if c is not hit[0]][: settings.max_quotes - 1], hit[1]
 
 
 def _sentences(retrieval: Retrieval, store: Store) -> dict[tuple[str, int], tuple[int, int, np.ndarray]]:
@@ -283,34 +242,6 @@ def _penalty(text: str) -> float:
     if "|" in t:
         penalty += 0.1
     return penalty
-
-
-def _choose(cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
-    best = cands[0].score
-    chosen: list[Candidate] = []
-    seen_text: set[str] = set()
-    for c in cands:
-        if c.score < best - settings.quote_margin or len(chosen) >= settings.max_quotes:
-            break
-        key = re.sub(r"\W+", " ", c.text.lower()).strip()
-        if key in seen_text or any(o.article is c.article and abs(o.index - c.index) <= 0 for o in chosen):
-            continue
-        seen_text.add(key)
-        chosen.append(c)
-    return chosen
-
-
-def _with_newest(chosen: list[Candidate], cands: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
-    """A question about the present is answered by the newest dated evidence, even if older sentences score
-    higher; the older ones stay, shown as older."""
-    dated = [c for c in cands if c.article.published and c.on_topic and c.score >= settings.min_sentence_score]
-    if not dated:
-        return chosen
-    newest = max(c.article.published for c in dated)
-    if any(c.article.published == newest for c in chosen):
-        return chosen
-    best_new = next(c for c in dated if c.article.published == newest)  # cands are sorted by score
-    return [best_new] + chosen[: settings.max_quotes - 1]
 
 
 def _widened_text(c: Candidate, spans, limit: int) -> str:

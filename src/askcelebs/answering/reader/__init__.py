@@ -22,7 +22,7 @@ from .pick import typed_span
 from .verdict import Verdict, decide, stance
 
 __all__ = ["Asked", "Found", "PairHistory", "StateVerdict", "Verdict", "analyse", "asks_history", "decide", "find",
-           "finish", "history_answer", "not_evidence", "pair_state", "reason_span", "stance", "typed_span"]
+           "finish", "history_answer", "names_in", "not_evidence", "pair_state", "reason_span", "stance", "typed_span"]
 
 _MAX_REASON = 110
 _NOW = re.compile(r"\b(?:still|now|currently|these days|today|again|no longer|any ?more)\b", re.I)
@@ -70,7 +70,7 @@ _REFERS = re.compile(r"\b(?:her|his|their) (?:husband|wife|partner|friend|pal|ba
                      r"collaborator|ex)\b|\bthe (?:pair|two|couple|duo)\b|\bboth\b|\beach other\b", re.I)
 
 
-def _named(quote: str, people: list[str]) -> int:
+def names_in(quote: str, people: list[str]) -> int:
     """How many of the people asked about a quote refers to: by surname, or ("her husband", "the pair") to the
     ones it does not name."""
     n = sum(bool(re.search(rf"(?<!\w){re.escape(p.split()[-1])}(?!\w)", quote, re.I)) for p in people)
@@ -110,13 +110,17 @@ def finish(answer: Answer, asked: Asked, question: str, span: tuple[str, int, in
     newest = answer.as_of if answer.as_of and len(set(dated)) >= 1 else None
     if asked.answer_type == "verdict":
         # within a date, the quote naming more of the people asked about leads ("X is now working with Y" is about Y)
-        named = [_named(c.quote, answer.people) for c in answer.citations]
+        named = [names_in(c.quote, answer.people) for c in answer.citations]
         # ... and a quote saying how things stand now ("are still getting along") leads one that only looks back
         now = [bool(_NOW.search(c.quote)) and bool(_NOW.search(question)) for c in answer.citations]
         newest_first = [-(c.published or dt.date.min).toordinal() for c in answer.citations]
-        order = sorted(range(len(answer.citations)), key=lambda i: (newest_first[i], -named[i], -now[i], i))
+        # a verdict rests on a quote about the people asked about, not on one about the event alone
+        order = sorted(range(len(answer.citations)),
+                       key=lambda i: (named[i] == 0, newest_first[i], -named[i], -now[i], i))
         if top is not None:
             first = next((i for i, c in enumerate(answer.citations) if (c.article_id, c.start) == top), 0)
+            if named[first] < max(named):
+                first = next(i for i in range(len(named)) if named[i] == max(named))
             order = [first] + [i for i in order if i != first]
         lead_of_state = _cited(answer, question, state, order)
         if state is not None and lead_of_state is not None:

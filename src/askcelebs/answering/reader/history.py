@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ...index import StoredArticle
-from ...timeline import Timeline, TimelineEvent
+from ...timeline import Timeline, TimelineEvent, current_state
 from ..types import Answer, Citation, fmt_day
 
 _HISTORY = re.compile(
@@ -131,8 +131,23 @@ class StateVerdict:
     event: TimelineEvent
 
 
+# A couple's status is read from the events about the couple: separated spouses who stay friends are friends, and
+# not married.
+_ROMANCE = frozenset({"engaged", "married", "split", "rumour", "denial"})
+_ROMANCE_ASKED = frozenset({"engaged", "married", "together"})
+
+
+def _asked(question: str) -> str | None:
+    return next((name for name, pattern, _ in _ASKS if pattern.search(question)), None)
+
+
 def pair_state(question: str, present: bool, pair: PairHistory | None) -> StateVerdict | None:
-    if pair is None or not asks_state(question, present) or pair.timeline.reason is None:
+    if pair is None or not asks_state(question, present):
         return None
-    verdict = state_verdict(question, pair.timeline.state)
-    return StateVerdict(verdict, pair.timeline.reason) if verdict else None
+    state, reason = pair.timeline.state, pair.timeline.reason
+    if _asked(question) in _ROMANCE_ASKED:
+        state, _, reason = current_state([e for e in pair.timeline.events if e.kind in _ROMANCE])
+    if reason is None:
+        return None
+    verdict = state_verdict(question, state)
+    return StateVerdict(verdict, reason) if verdict else None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..relations import asked_relations
+
 _DENIAL = re.compile(r"\b(?:false|never true|not true|untrue|denied|denies|deny|denying|nonsense|rubbish|"
                      r"nothing to do with|no relation|just friends|only friends|not back together|are not together|"
                      r"(?:we|they) are not|"
@@ -26,8 +28,16 @@ _CONFLICT = re.compile(r"\b(?:fell out|fallen out|falling[- ]out|feud\w*|rift|ro
                        r"hasn['’]t spoken|not (?:on )?speaking|not really speaking|unfollow\w*)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not(?! only\b)|never|no|none|without|alone|separately|missing|absent|stopped short|neither|nor)"
                        r"\b|n['’]t\b", re.I)
+# the end of a couple answers "married?", "engaged?", "together?", and not "friends?" (exes can be friends)
+_COUPLE_END = re.compile(r"\b(?:separat(?:ed|ing|ion)|divorc\w*|parted ways|called off|broke off)\b", re.I)
+_ASKS_COUPLE = re.compile(r"\b(?:marri\w*|husband|wife|engaged|together|dating|a couple|an item)\b", re.I)
 _ASKS_CONFLICT = re.compile(r"\b(?:fall(?:en)? out|fell out|falling[- ]out|feud|rift|fight|fought|argu\w*|clash|"
                             r"split|break up|broke up|sign of)\b", re.I)
+
+
+# Asked about one event ("Did he apologise?", "Have they made up?"), a quote that states it answers yes unless
+# negated beside it; the feud it ended ("fell out over royalties") is not a no.
+_ONE_OFF = frozenset({"an apology", "a reconciliation"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,14 @@ def stance(question: str, quote: str) -> Stance:
     hedge = _HEDGE.search(quote)
     if hedge:
         return Stance("unclear", hedge, "hedge")
-    conflict = _CONFLICT.search(quote)
+    for r in (r for r in asked_relations(question) if r.name in _ONE_OFF and not conflict_q):
+        said = list(r.stated.finditer(quote))
+        negated = [m for m in said if _NEGATION.search(quote[max(0, m.start() - 40):m.end() + 25])]
+        if negated:
+            return Stance("no", negated[0], "negative")
+        if said:
+            return Stance("yes", said[0], "affirms")
+    conflict = _CONFLICT.search(quote) or (_ASKS_COUPLE.search(question) and _COUPLE_END.search(quote))
     if conflict_q:
         return Stance("yes", conflict, "affirms") if conflict else Stance("no", _NEGATION.search(quote), "negative")
     negative = conflict or _NEGATION.search(quote)
