@@ -169,7 +169,7 @@ class AskCelebs:
     def hold_store(self) -> None:
         """For a long-running server: other processes are refused this embedded store until this one exits."""
         if not self.store.is_server:
-            from .storelock import hold_for_server
+            from .index.storelock import hold_for_server
 
             hold_for_server(Path(self.settings.store))
 

@@ -34,7 +34,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .. import faults, generations, storelock
+from . import faults, generations, storelock
 from ..config import Settings
 from ..errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
 from .paged import get_all
