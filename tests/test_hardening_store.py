@@ -21,7 +21,7 @@ import pytest
 
 from askcelebs import AskCelebs
 from askcelebs.errors import DiskFullError
-from askcelebs.generations import existing, orphan_dirs
+from askcelebs.index.generations import existing, orphan_dirs
 from tests.conftest import SEED
 from tests.helpers.corpus import news_texts, write_news_folder
 from tests.helpers.ingest_support import ASKCELEBS, PAIR_QUESTION, PAIR_TEXT, assert_no_traceback, env, run_cli
@@ -248,7 +248,7 @@ def test_cli_is_refused_while_serve_has_the_store_open_and_the_server_keeps_answ
 
 
 def test_a_second_server_on_the_same_store_is_refused(tmp_path, embedder):
-    from askcelebs.storelock import release
+    from askcelebs.index.storelock import release
 
     store = tmp_path / "store"
     bot = AskCelebs(store=store, embedder=embedder)

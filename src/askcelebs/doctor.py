@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import faults, generations
 from .config import Settings
 from .errors import AskCelebsError
+from .index import faults, generations
 
 PAGE = 2000
 

@@ -1,7 +1,7 @@
 """Re-embedding every stored article: after a model change, or new chunk settings.
 
 Chroma collections have a fixed dimension, so a rebuild writes a new generation of collections beside the current
-one (generations.py) and switches to it with one write of the identity record. Until that write, every reader sees
+one (index/generations.py) and switches to it with one write of the identity record. Until that write, every reader sees
 the index as it was, and nothing is dropped; a rebuild killed at any moment leaves the store as it was plus a
 partly built target, which the next `askcelebs rebuild` completes. It rebuilds from the current generation as it
 is then, so articles added or removed between the kill and the resume are kept or gone as the user left them.
@@ -15,11 +15,10 @@ import logging
 import time
 from pathlib import Path
 
-from . import faults, generations
 from .articles import Article
 from .embedding import Embedder
 from .errors import StoreError
-from .index import SideIndex, Store, StoredArticle, visible
+from .index import SideIndex, Store, StoredArticle, faults, generations, visible
 from .ingest import Ingestor, Progress
 
 log = logging.getLogger(__name__)

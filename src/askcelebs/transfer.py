@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from . import faults, generations
 from .articles import make_article
 from .config import Settings
 from .doctor import pages
 from .errors import AskCelebsError, InputError, StoreError
+from .index import faults, generations
 
 if TYPE_CHECKING:
     from .app import AskCelebs

@@ -1,5 +1,6 @@
 """The store: Chroma collections (store.py), the in-memory side index kept in sync (side.py), records and
-tokens. Import from here: `from askcelebs.index import Store, SideIndex, ...`."""
+tokens; the store's failure checks (faults.py), collection generations and their sweep (generations.py) and the
+server's lock on an embedded store (storelock.py). Import from here: `from askcelebs.index import Store, ...`."""
 
 from .records import ArticleWrite, ChunkRef, StoredArticle, visible
 from .side import SideIndex

@@ -15,7 +15,7 @@ Consistency without transactions:
       visible. So an add, a replace (new record, then old one deleted) and a remove (record deleted first)
       each switch what readers see with a single record write or delete.
     - Chunks and sentences are written before the record and deleted after it; leftovers of a killed writer are
-      invisible (their article has no record) and are swept by the next writer.
+      invisible (their article has no record) and are swept by the next writer (leftovers.py).
     - Every write ends by writing a new change token; readers compare tokens and refresh only what changed.
 """
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import logging
 import threading
 import time
 import uuid
@@ -34,24 +33,22 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .. import faults, generations, storelock
+from . import faults, generations, storelock
 from ..config import Settings
 from ..errors import ModelMismatchError, StoreBusyError, StoreError, StoreUnavailableError
+from .leftovers import Leftovers
 from .paged import get_all
 from .people import detect_people
 from .records import ArticleWrite, ChunkRef, StoredArticle, _chunk_ref, _meta_of, _stored, visible
-
-log = logging.getLogger(__name__)
 
 ARTICLES, CHUNKS, SENTENCES, META = "askcelebs_articles", "askcelebs_chunks", "askcelebs_sentences", "askcelebs_meta"
 SCHEMA = 1
 # The vector index is approximate; with Chroma's default ef_search (100) two builds of the same articles rank the
 # 40 dense candidates differently, and answers change with them. At 200 the search is exact at our sizes.
 EF_SEARCH = 200
-_STALE_PENDING_S = 3600  # on a shared server, only sweep leftovers this old (another writer may be mid-add)
 
 
-class Store:
+class Store(Leftovers):
     """Chroma access for one store; safe to share between threads of one process."""
 
     def __init__(self, settings: Settings, model_name: str, dim: int, *, check_model: bool = True,
@@ -135,7 +132,7 @@ class Store:
         except Exception as exc:
             if self.is_server and _is_connection_error(exc):
                 raise StoreUnavailableError(
-                    f"cannot reach Chroma at {self.settings.chroma_url} ({what}): {_short(exc)}. "
+                    f"cannot reach Chroma at {self.settings.chroma_url} ({what}): {faults._short(exc)}. "
                     "Is the server running? Start one with `chroma run --path DIR --port N`."
                 ) from exc
             if type(exc).__name__ == "NotFoundError" and "Collection" in str(exc):
@@ -152,7 +149,7 @@ class Store:
     def _classified(self, exc: BaseException, what: str) -> StoreError:
         path = None if self.is_server else Path(self.settings.store)
         return faults.classify(exc, self.location, path, what) or \
-            StoreError(f"store {self.location}: {what} failed: {_short(exc)}")
+            StoreError(f"store {self.location}: {what} failed: {faults._short(exc)}")
 
     # --- identity ------------------------------------------------------------------------------------------
 
@@ -248,22 +245,6 @@ class Store:
             other._open_collections()
         return other
 
-    def _sweep_generations(self) -> None:
-        """Say when a rebuild is pending; drop what finished or abandoned rebuilds left (when nobody writes)."""
-        with self.guard("read rebuild state"):
-            self.rebuild_state = generations.read_state(self.meta)
-        if self.rebuild_state:
-            log.warning(generations.notice(self.rebuild_state, self.location))
-        if self.is_server:
-            return  # another instance may be mid-rebuild; only `rebuild` sweeps a server
-        try:
-            with self.writing(), self.guard("sweep old generations"):
-                keep = {self.generation} | ({int(self.rebuild_state["target"])} if self.rebuild_state else set())
-                generations.drop_others(self.client, keep)
-                generations.remove_orphan_dirs(Path(self.settings.store))
-        except StoreBusyError:
-            pass  # a writer is at work; the next open sweeps
-
     def records(self, ids: list[str] | None = None, with_text: bool = False) -> list[StoredArticle]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         with self.guard("list articles"):
@@ -354,44 +335,6 @@ class Store:
             refs[meta["article_id"]].append(_chunk_ref(cid, meta))
         return [(_stored(aid, meta, it.article.text), refs[aid]) for aid, meta, it in zip(ids, metas, items)]
 
-    # A writer killed mid-add leaves passages without a record. Embedded, the file lock means one writer, so a
-    # marker file says "a write was interrupted: scan for orphans" (two Chroma calls per add saved). On a server,
-    # another instance may be mid-add, so each add leaves a timestamped marker record that only ages into sweepable.
-
-    @property
-    def _pending_file(self) -> Path:
-        return Path(self.settings.store) / ".askcelebs-write-in-progress"
-
-    def mark_pending(self, ids: list[str]) -> None:
-        if not self.is_server:
-            self._pending_file.touch()
-            return
-        self.meta.upsert(ids=[f"pending:{a}" for a in ids], embeddings=[[1.0]] * len(ids),
-                         metadatas=[{"kind": "pending", "article_id": a, "at": time.time()} for a in ids])
-
-    def clear_pending(self, ids: list[str]) -> None:
-        if not self.is_server:
-            self._pending_file.unlink(missing_ok=True)
-            return
-        self.meta.delete(ids=[f"pending:{a}" for a in ids])
-
-    def _orphans(self, committed: set[str]) -> set[str]:
-        """Article ids that have passages but no record: what interrupted adds left behind."""
-        if not self.is_server:
-            if not self._pending_file.exists():
-                return set()
-            found = {m["article_id"] for col in (self.chunks, self.sentences)
-                     for m in get_all(col)["metadatas"]}
-            return found - committed
-        pending = get_all(self.meta, where={"kind": "pending"})
-        stale = set()
-        for pid, meta in zip(pending["ids"], pending["metadatas"]):
-            if time.time() - float(meta.get("at", 0)) < _STALE_PENDING_S:
-                continue  # maybe another instance's add in progress
-            stale.add(meta["article_id"])
-            self.meta.delete(ids=[pid])
-        return stale - committed
-
     def update_record(self, article_id: str, changes: dict[str, Any]) -> StoredArticle:
         """Change an article record's metadata in place (text, chunks and embeddings stay)."""
         with self.guard(f"update article {article_id}"):
@@ -423,31 +366,6 @@ class Store:
             listener(self, token)
         return token
 
-    def write_interrupted(self) -> bool:
-        """An embedded store whose last write did not finish: what it holds must be read, not trusted to files."""
-        return not self.is_server and self._pending_file.exists()
-
-    def sweep(self) -> int:
-        """Remove what interrupted writers left: data of never-committed adds, superseded records."""
-        swept = 0
-        if not self.is_server and not self._pending_file.exists():
-            return 0  # embedded, every write (add, replace, remove) finished: nothing can be left over
-        with self.guard("sweep"):
-            records = self.records()
-            for aid in self._orphans({r.article_id for r in records}):
-                self.chunks.delete(where={"article_id": aid})
-                self.sentences.delete(where={"article_id": aid})
-                swept += 1
-            if not self.is_server:
-                self._pending_file.unlink(missing_ok=True)
-            _, hidden = visible(records)
-            for aid in hidden:
-                self.delete_article(aid)
-                swept += 1
-        if swept:
-            log.info("swept %d leftovers of interrupted writes", swept)
-        return swept
-
     def _upsert(self, collection, ids, embeddings, documents, metadatas) -> None:
         for i in range(0, len(ids), self._batch):
             sl = slice(i, i + self._batch)
@@ -468,7 +386,3 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
         yield exc
         exc = exc.__cause__ or exc.__context__
 
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:300]

@@ -15,7 +15,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from .errors import DiskFullError, StoreDamagedError, StoreError
+from ..errors import DiskFullError, StoreDamagedError, StoreError
 
 DB_FILE = "chroma.sqlite3"
 MARKER = "askcelebs-store.json"  # written when we create a store: "a database belongs here"

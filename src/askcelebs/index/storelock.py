@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from .errors import StoreBusyError
+from ..errors import StoreBusyError
 
 LOCK_FILE = ".askcelebs-server.lock"
 _HELD: dict[str, int] = {}  # store path -> fd, for stores this process serves (its own opens are allowed)
