@@ -196,3 +196,18 @@ def test_a_refusal_to_apologise_is_a_no_even_beside_the_word_sorry(bot):
               "apologise for the film.\" Fenn stopped short of apologising.", "Fenn responds", "2019-04-09")
     answer = bot.ask("Did Marlow Fenn apologise to Odile Strand?")
     assert answer.verdict == "no", answer.text
+
+
+def test_who_did_it_is_answered_by_the_subject_not_the_person_after_the_words(bot):
+    _add(bot, "Peter Walsh and David Moore have been friends since drama school. Walsh wrote the lead role in his new "
+              "play for Moore, and was best man at his wedding to the actress Emma Collins in 2016.", "Walsh's play",
+         "2020-02-18")
+    answer = bot.ask("Who was best man at David Moore's wedding?")
+    assert answer.short_answer in ("Walsh", "Peter Walsh"), answer.text
+
+
+def test_who_did_it_in_a_passive_sentence_is_the_person_after_by(bot):
+    _add(bot, "Nina Hart threw the dinner. Emma Collins and David Moore, guests of Nina Hart, were introduced by the "
+              "producer Peter Walsh.", "How they met", "2015-04-02")
+    answer = bot.ask("Who introduced Emma Collins to David Moore?")
+    assert answer.short_answer in ("Walsh", "Peter Walsh"), answer.text

@@ -14,6 +14,11 @@ _DURATION = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine
                        r"half)\b).*\b(?:second|minute|hour|day|night|week|month|year|decade)s?\b", re.I)
 _UNIT_ASKED = re.compile(r"\b(?:second|minute|hour|day|night|week|month|year|decade)s?\b", re.I)
 _PLACE_JOIN = re.compile(r"^,\s*$")
+# "Who proposed?", "Who was best man?": the asked person is the subject; "Who did Saskia bring?", "Who is Teigen
+# married to?" ask for an object
+_SUBJECT_Q = re.compile(r"^\s*(?i:who)\s+(?!(?i:did|does|do|is|was|are|were|has|have|had|will|would|can|could)\s+"
+                        r"[A-Z])\S")
+_BY = re.compile(r"^\S*\s+by\s")  # "introduced by ..."
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,12 @@ class Found:
     start: int
     end: int
     label: str
+
+
+def asks_subject(question: str) -> bool:
+    q = question.strip()
+    return bool(_SUBJECT_Q.match(q)) and not re.match(r"^\s*who\s+(?:did|does|do|is|was|are|were)\s+(?:he|she|they|"
+                                                       r"it|you|we)\b", q, re.I)
 
 
 def _is_duration(s: str) -> bool:
@@ -69,9 +80,17 @@ def find(asked: Asked, question: str, text: str, entities: list[Entity], start: 
     if asked.answer_type == "place":
         spans = _merge_places(text, spans)
     # "proposed ... in Lisbon", "fell out publicly in July 2020": a place or date follows the words it answers for
-    after = 3 if asked.answer_type in ("place", "date") else 1
-    best = min(spans, key=lambda e: (min(((e.start - p) if e.start >= p else (p - e.start) * after
-                                          for p in term_positions), default=0), e.start))
+    # (how much a span following the words costs per char, how much one preceding them)
+    following, preceding = (1, 3) if asked.answer_type in ("place", "date") else (1, 1)
+    if asked.answer_type == "person" and asks_subject(question):
+        following = 3  # "Who was best man?" -> "Lattimore ... was best man at his wedding to Marchbanks"
+
+    def distance(e: Entity, p: int) -> int:
+        if e.start >= p:  # ... but the agent of a passive ("introduced by Hester Wilde") is the subject
+            return 0 if following > 1 and _BY.search(text[p:e.start]) else (e.start - p) * following
+        return (p - e.start) * preceding
+
+    best = min(spans, key=lambda e: (min((distance(e, p) for p in term_positions), default=0), e.start))
     return Found(best.start, best.end, best.label)
 
 
