@@ -211,3 +211,38 @@ def test_who_did_it_in_a_passive_sentence_is_the_person_after_by(bot):
               "producer Peter Walsh.", "How they met", "2015-04-02")
     answer = bot.ask("Who introduced Emma Collins to David Moore?")
     assert answer.short_answer in ("Walsh", "Peter Walsh"), answer.text
+
+
+QA = """Emma Collins on her new cookbook
+
+Emma Collins talks to us about cooking, Cornwall and David Moore.
+
+**You and David Moore presented Midnight Kitchen together for six years. There were stories in 2018 that you two were a couple.**
+
+Collins: None. Never. He was the brother I never wanted.
+
+**Have you spoken since the book came out?**
+
+Collins: Not since August. I sent him one text.
+
+Caption: Emma Collins and David Moore at the Midnight Kitchen launch in 2015.
+"""
+
+
+def test_an_interviewers_question_is_not_quoted_and_the_answer_means_what_was_asked(bot):
+    _add(bot, QA, "Emma Collins on her new cookbook", "2022-10-01")
+    answer = bot.ask("Were Emma Collins and David Moore ever a couple?")
+    quotes = [c.quote for c in answer.citations]
+    assert answer.verdict == "no", answer.text
+    assert any("None" in q or "Never" in q for q in quotes), answer.text
+    assert not any("There were stories" in q or q.startswith("**") for q in quotes), quotes
+    assert not any(q.startswith("Caption") for q in quotes), quotes
+
+
+def test_the_answer_to_an_interview_question_is_quoted_not_the_question(bot):
+    _add(bot, QA, "Emma Collins on her new cookbook", "2022-10-01")
+    answer = bot.ask("Have Emma Collins and David Moore spoken since her cookbook came out?")
+    quotes = [c.quote for c in answer.citations]
+    assert any("Not since August" in q for q in quotes), answer.text
+    assert not any("Have you spoken" in q for q in quotes), quotes
+    assert not any(q.startswith("Caption") for q in quotes), quotes

@@ -188,6 +188,10 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
             text = art.text[start:end]
             if _is_heading(art.text, start, end, text):
                 continue  # headlines, subheadings and captions restate topics; they are not evidence
+            kind = reader.not_evidence(art.text, start, end, art.title)
+            if kind is not None:
+                continue  # an interviewer's question, a caption, a credit, boilerplate: not a statement
+            asked_by = _interviewer_before(art, j, spans)
             name_frac = 0.0
             if names:
                 hits = sum(passage_mentions(n, text, has_name[n.text], cased) for n in names)
@@ -202,8 +206,14 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
             on_topic = stated or any(same_word(t, w) for t in terms for w in toks)
             # "getting along" answers "still friends?": the asked relation's words count as matched when it is stated
             matched = (terms & toks) | (relation_terms if stated else set())
+            focus, full = float(np.dot(focus_q, emb)), float(np.dot(full_q, emb))
+            if asked_by is not None:  # in a Q&A, the answer means what the interviewer asked
+                q_emb, q_toks = asked_by
+                focus, full = max(focus, float(np.dot(focus_q, q_emb))), max(full, float(np.dot(full_q, q_emb)))
+                matched |= terms & q_toks
+                on_topic = on_topic or bool(terms & q_toks)
             feats = Features(
-                focus=float(np.dot(focus_q, emb)), full=float(np.dot(full_q, emb)), names=name_frac,
+                focus=focus, full=full, names=name_frac,
                 terms=len(matched) / len(terms) if terms else 0.0, rank=1 - rank / max(n_pass, 1),
                 present=float(retrieval.present_tense and on_topic and art.published in (None, newest)
                               and bool(_PRESENT_STATE.search(text))),
@@ -211,6 +221,21 @@ def sentence_features(question: str, retrieval: Retrieval, spans) -> list[tuple[
             )
             out.append((Candidate(art, j, start, end, 0.0, on_topic, rank), feats))
     return out
+
+
+def _interviewer_before(art: StoredArticle, j: int, spans) -> tuple[np.ndarray, set[str]] | None:
+    """The interviewer's question this sentence answers: the nearest of the three sentences before it, if one is."""
+    for i in range(j - 1, max(-1, j - 4), -1):
+        got = spans.get((art.article_id, i))
+        if got is None:
+            return None
+        start, end, emb = got
+        kind = reader.not_evidence(art.text, start, end, art.title)
+        if kind == "interviewer":
+            return emb, set(tokenize(art.text[start:end]))
+        if kind is not None:
+            return None
+    return None
 
 
 def score_sentences(question: str, retrieval: Retrieval, spans, weights: Weights = WEIGHTS) -> list[Candidate]:
