@@ -23,6 +23,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from askcelebs.answering import claims
 from askcelebs.answering.types import Answer
 from tests.test_llm import INJECTION, MEET, STILL, assert_verbatim, split_stream
+from tests.ui_helpers import browser  # noqa: F401 (a fixture: headless Chromium per module)
 
 ROOT = Path(__file__).resolve().parents[1]
 # small and fast: two passages, a short reply
@@ -202,3 +203,60 @@ def test_server_killed_mid_stream_leaves_the_quotes(real_bot, smollm, output):
         assert again.mode == "extractive" and "could not be reached" in again.notice
     finally:
         stop(proc)
+
+
+# --- the web chat with a real model -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_askcelebs_serve_with_a_gguf_file_shows_quotes_at_once_then_the_models_checked_answer(tmp_path, smollm,
+                                                                                              browser):
+    """What a user with a GGUF file and nothing else gets: `ASKCELEBS_LLM=gguf:FILE askcelebs serve`. The quotes show
+    while the model works; then the model's answer, marked as the model's, or the quotes with a notice that it fell
+    back (SmolLM2 is weak: either may happen; nothing else may)."""
+    from tests.helpers.ingest_support import ASKCELEBS, env, run_cli
+
+    store = tmp_path / "store"
+    assert run_cli(store, "add", str(ROOT / "documents" / "000_e1a94909d1470c85.md")).returncode == 0
+    port = _free_port()
+    server_env = {**env(), "ASKCELEBS_LLM": f"gguf:{smollm}", "ASKCELEBS_LLM_OPTIONS__MAX_TOKENS": "120",
+                  "ASKCELEBS_LLM_OPTIONS__CONTEXT_SIZE": "2048", "ASKCELEBS_RETRIEVAL__TOP_CHUNKS": "2",
+                  "OMP_WAIT_POLICY": "PASSIVE"}
+    server = subprocess.Popen([str(ASKCELEBS), "--store", str(store), "serve", "--port", str(port)], env=server_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read().decode()
+                time.sleep(0.5)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.locator("#ac-question textarea").wait_for(timeout=60_000)
+        page.fill("#ac-question textarea", STILL)
+        page.click("#ac-ask-btn")
+        final = page.locator("#ac-chat .ac-answer:not(.ac-streaming), #ac-chat .ac-abstain, #ac-chat .ac-error")
+        writing = page.locator("#ac-chat .ac-notice", has_text="is writing its answer")
+        writing.first.wait_for(timeout=120_000)  # the quotes are on the page while the model writes ...
+        assert final.first.locator(".ac-card").count() >= 1 or "“" in final.first.inner_text()
+        deadline = time.monotonic() + 240
+        while writing.count():  # ... then its answer replaces them
+            assert time.monotonic() < deadline, page.locator("#ac-chat").inner_text()
+            page.wait_for_timeout(200)
+        card = final.first
+        text = card.inner_text()
+        assert "ac-error" not in (card.get_attribute("class") or ""), text
+        if "ac-mode-llm" in (card.get_attribute("class") or ""):
+            assert "Written by the language model" in text
+        else:  # the model's reply did not verify: the quotes stand, and the user is told why
+            assert "language model" in text.lower() or "local model" in text.lower(), text
+        assert card.locator(".ac-card").count() >= 1 or "“" in text  # the verbatim quotes are shown either way
+    finally:
+        context.close()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(60)

@@ -107,6 +107,9 @@ def test_verdict_and_short_answer_are_the_answer_line():
     # the model's own text is marked as the model's
     llm = render_answer(Answer(text="They are still friends [1].", citations=cites[:1], mode="llm"), "q")
     assert "Written by the language model" in llm and "They are still friends" in llm
+    # ... and so is the model's verdict (found by the real-model test: a "Yes" from SmolLM2 came unmarked)
+    llm_verdict = render_answer(Answer(text="Yes.", citations=cites[:1], mode="llm", verdict="yes"), "q")
+    assert "Written by the language model" in llm_verdict
 
 
 @pytest.mark.browser

@@ -7,6 +7,7 @@ schema of a structured answer is enforced by llama.cpp's grammar, exactly as on 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
@@ -58,6 +59,7 @@ class ChatGGUF(BaseChatModel):
     timeout: float = 60.0
     _server: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _running: set = PrivateAttr(default_factory=set)  # (thread, cancelled) of generations in flight
 
     @property
     def _llm_type(self) -> str:
@@ -71,7 +73,17 @@ class ChatGGUF(BaseChatModel):
         with self._lock:
             if self._server is None:
                 self._server = _start(self)
+                # llama.cpp's threads must stop before the interpreter tears down: freed at exit, they abort it
+                atexit.register(self.unload)
         return self._server
+
+    def unload(self) -> None:
+        """Stop what the model is writing and free it (it loads again on the next question)."""
+        for thread, cancelled in list(self._running):
+            cancelled.set()
+            thread.join(30)
+        with self._lock:
+            self._server = None
 
     def _body(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool, **kwargs: Any) -> dict:
         body = {"messages": [{"role": _ROLES.get(m.type, "user"), "content": m.content} for m in messages],
@@ -112,8 +124,12 @@ class ChatGGUF(BaseChatModel):
                 chunks.put(exc)
             finally:
                 chunks.put(None)
+                self._running.discard(job)
 
-        threading.Thread(target=run, name="gguf-generate", daemon=True).start()
+        worker = threading.Thread(target=run, name="gguf-generate", daemon=True)
+        job = (worker, cancelled)
+        self._running.add(job)
+        worker.start()
         deadline = time.monotonic() + self.timeout
         try:
             while True:

@@ -198,20 +198,21 @@ def _answer_line(answer: Answer, uid: str, refs: dict[int, str]) -> tuple[str, i
     quote. Returns it and the number of the card whose quote it already shows (that card does not repeat it)."""
     as_of = (f'<span class="ac-asof">as of {esc(fmt_date(answer.as_of))}</span>' if answer.as_of else "")
     first = answer.citations[0]
+    label = ('<div class="ac-model-label">Written by the language model from the quotes below</div>'
+             if answer.mode == "llm" else "")
     if answer.verdict or answer.short_answer:
         holder = next((c for c in answer.citations if answer.short_answer and answer.short_answer in c.quote), first)
         badge = (f'<span class="ac-verdict ac-verdict-{esc(answer.verdict)}">{VERDICTS[answer.verdict]}</span>'
                  if answer.verdict in VERDICTS else "")
         if not answer.short_answer:  # Yes / No / Unclear, and the quote it rests on (citation 1), shown once
-            return (f'<p class="ac-lead ac-line">{badge}<span class="ac-lead-quote">{esc_lines(first.quote)}</span>'
+            return (f'{label}<p class="ac-lead ac-line">{badge}<span class="ac-lead-quote">{esc_lines(first.quote)}</span>'
                     f'{refs[first.n]}{as_of}</p>', first.n)
         short = f'<span class="ac-short">{esc(answer.short_answer)}</span>' if answer.short_answer else ""
         same = answer.short_answer and answer.short_answer.strip() == holder.quote.strip()
-        return (f'<div class="ac-line">{badge}{short}{refs[holder.n]}{as_of}</div>',
+        return (f'{label}<div class="ac-line">{badge}{short}{refs[holder.n]}{as_of}</div>',
                 holder.n if same else None)
     if answer.mode == "llm":  # the model's own words, built on the cards below; marked as the model's
-        return (f'<div class="ac-model-label">Written by the language model from the quotes below</div>'
-                f'<p class="ac-lead">{_marked(answer.text, refs)}{as_of}</p>', None)
+        return f'{label}<p class="ac-lead">{_marked(answer.text, refs)}{as_of}</p>', None
     return (f'<p class="ac-lead"><span class="ac-lead-quote">{esc_lines(first.quote)}</span>{refs[first.n]}{as_of}'
             "</p>", first.n)
 
