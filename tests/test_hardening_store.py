@@ -24,7 +24,8 @@ from askcelebs.errors import DiskFullError
 from askcelebs.index.generations import existing, orphan_dirs
 from tests.conftest import SEED
 from tests.helpers.corpus import news_texts, write_news_folder
-from tests.helpers.ingest_support import ASKCELEBS, PAIR_QUESTION, PAIR_TEXT, assert_no_traceback, env, run_cli
+from tests.helpers.ingest_support import (ASKCELEBS, PAIR_QUESTION, PAIR_TEXT, assert_no_traceback, env, run_cli,
+                                         wait_for_port)
 
 PAIR_TITLE = "Vantree and Holloway"
 
@@ -219,14 +220,7 @@ def test_cli_is_refused_while_serve_has_the_store_open_and_the_server_keeps_answ
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read().decode()
-                time.sleep(0.5)
+        wait_for_port(server, port)
 
         line = _one_line_error(run_cli(store, "add", str(new)), "running server", f"pid {server.pid}",
                                "add through it")

@@ -215,7 +215,7 @@ def test_askcelebs_serve_with_a_gguf_file_shows_quotes_at_once_then_the_models_c
     """What a user with a GGUF file and nothing else gets: `ASKCELEBS_LLM=gguf:FILE askcelebs serve`. The quotes show
     while the model works; then the model's answer, marked as the model's, or the quotes with a notice that it fell
     back (SmolLM2 is weak: either may happen; nothing else may)."""
-    from tests.helpers.ingest_support import ASKCELEBS, env, run_cli
+    from tests.helpers.ingest_support import ASKCELEBS, env, run_cli, wait_for_port
 
     store = tmp_path / "store"
     assert run_cli(store, "add", str(ROOT / "documents" / "000_e1a94909d1470c85.md")).returncode == 0
@@ -228,14 +228,7 @@ def test_askcelebs_serve_with_a_gguf_file_shows_quotes_at_once_then_the_models_c
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read().decode()
-                time.sleep(0.5)
+        wait_for_port(server, port)
         page.goto(f"http://127.0.0.1:{port}/")
         page.locator("#ac-question textarea").wait_for(timeout=60_000)
         page.fill("#ac-question textarea", STILL)

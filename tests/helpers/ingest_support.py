@@ -7,6 +7,7 @@ the installed `askcelebs` console script run as a subprocess.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -184,3 +185,15 @@ class LocalServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def wait_for_port(server: subprocess.Popen, port: int, timeout: float = 180) -> None:
+    """Until a server process listens on 127.0.0.1:port; fails with its output if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, server.stdout.read().decode()
+            time.sleep(0.5)
