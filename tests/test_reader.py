@@ -246,3 +246,11 @@ def test_the_answer_to_an_interview_question_is_quoted_not_the_question(bot):
     assert any("Not since August" in q for q in quotes), answer.text
     assert not any("Have you spoken" in q for q in quotes), quotes
     assert not any(q.startswith("Caption") for q in quotes), quotes
+
+
+def test_the_best_quote_holds_the_short_answer_even_in_other_words_than_the_question(bot):
+    _add(bot, "Emma Collins and David Moore starred in the thriller Salt Road in 2018. Salt Road took more than "
+              "$60 million worldwide, a record for its studio.", "Salt Road", "2019-04-02")
+    answer = bot.ask("How much did Salt Road make at the box office?")
+    assert not answer.abstained, answer.text
+    assert answer.short_answer and "$60 million" in answer.short_answer, answer.text

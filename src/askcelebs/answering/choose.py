@@ -78,7 +78,7 @@ def with_negative(question, chosen, cands, names, settings):
 def with_typed_span(asked, question, chosen, cands, names, settings, known):
     """The short answer comes from a chosen quote; when none holds one of the asked type, a near-best sentence
     that does joins them, first."""
-    hit = reader.typed_span(asked, question, sorted(chosen, key=lambda c: -c.score), names, known)
+    hit = reader.typed_span(asked, question, sorted(chosen, key=lambda c: -c.score), names, known, lead_ok=True)
     if hit is not None:
         return chosen, hit[1]
     floor = near_floor(cands, settings)
