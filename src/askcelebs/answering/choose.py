@@ -33,6 +33,11 @@ def within_margin(cands: list[Candidate], settings: AnswerSettings) -> list[Cand
     return chosen
 
 
+def _lead(first: Candidate, chosen: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
+    """`first` becomes the first quote; the weakest chosen one makes room for it."""
+    return [first] + [c for c in chosen if c is not first][: settings.max_quotes - 1]
+
+
 def near_floor(cands: list[Candidate], settings: AnswerSettings) -> float:
     """How far below the best sentence a sentence may score and still supply a denial or a typed answer."""
     return max(settings.min_sentence_score, cands[0].score - settings.quote_margin - 0.15)
@@ -48,7 +53,7 @@ def with_newest(chosen: list[Candidate], cands: list[Candidate], settings: Answe
     if any(c.article.published == newest for c in chosen):
         return chosen
     best_new = next(c for c in dated if c.article.published == newest)  # cands are sorted by score
-    return [best_new] + chosen[: settings.max_quotes - 1]
+    return _lead(best_new, chosen, settings)
 
 
 def with_denial(question, chosen, cands, settings):
@@ -59,7 +64,7 @@ def with_denial(question, chosen, cands, settings):
     cited = {c.article.article_id for c in chosen}
     denial = next((c for c in cands if c.score >= floor - 0.15 and (c.on_topic or c.article.article_id in cited)
                    and reader.stance(question, c.text).why == "denial"), None)
-    return chosen if denial is None else [denial] + chosen[: settings.max_quotes - 1]
+    return chosen if denial is None else _lead(denial, chosen, settings)
 
 
 def with_negative(question, chosen, cands, names, settings):
@@ -72,7 +77,7 @@ def with_negative(question, chosen, cands, names, settings):
     floor = near_floor(cands, settings)
     neg = next((c for c in cands if c.score >= floor and c.on_topic and reader.names_in(c.text, people) >= max(1, lead)
                 and reader.stance(question, c.text).why == "negative"), None)
-    return chosen if neg is None else [neg] + [c for c in chosen if c is not neg][: settings.max_quotes - 1]
+    return chosen if neg is None else _lead(neg, chosen, settings)
 
 
 def with_typed_span(asked, question, chosen, cands, names, settings, known):
@@ -85,7 +90,7 @@ def with_typed_span(asked, question, chosen, cands, names, settings, known):
     hit = reader.typed_span(asked, question, [c for c in cands if c.score >= floor], names, known)
     if hit is None:
         return chosen, None
-    return [hit[0]] + [c for c in chosen if c is not hit[0]][: settings.max_quotes - 1], hit[1]
+    return _lead(hit[0], chosen, settings), hit[1]
 
 
 def with_event(question, quotes, state, pair, settings):
